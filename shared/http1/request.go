@@ -1,0 +1,69 @@
+package http1
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Version is an HTTP version this package speaks: HTTP/1.0 or HTTP/1.1.
+type Version uint8
+
+// The two versions of HTTP/1 (RFC 9112 section 2.3).
+const (
+	HTTP10 Version = 10
+	HTTP11 Version = 11
+)
+
+// String returns the version as it appears on the wire, "HTTP/1.1".
+func (v Version) String() string {
+	switch v {
+	case HTTP10:
+		return "HTTP/1.0"
+	case HTTP11:
+		return "HTTP/1.1"
+	}
+	return fmt.Sprintf("HTTP/?(%d)", uint8(v))
+}
+
+// ErrNeedMore is returned by Parser.Parse and BodyDecoder.Decode when the
+// bytes seen so far are a valid prefix of a message but not all of it. The
+// caller reads more bytes and calls again.
+var ErrNeedMore = errors.New("http1: need more data")
+
+// Error is a request the server must refuse. Status is the HTTP status code
+// to answer with (400, 408, 413, 414, 431, 501, 505); after an Error the
+// connection is closed, because the framing of whatever follows is unknown.
+type Error struct {
+	Status int    // status code to send
+	Reason string // short explanation, for the log and the response body
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("http1: %d %s: %s", e.Status, StatusText(e.Status), e.Reason)
+}
+
+// Field is one header or trailer field. Name and Value are views into the
+// buffer that was parsed: they stay valid only while that buffer is
+// unchanged. Value has its optional whitespace trimmed (RFC 9112 5.1).
+type Field struct {
+	Name  []byte
+	Value []byte
+}
+
+// Request is a parsed request head. Every []byte is a view into the
+// buffer given to Parser.Parse; copy what must outlive it.
+type Request struct {
+	Method  []byte  // method token, case-sensitive (RFC 9110 9.1)
+	Target  []byte  // request-target as sent: origin-form, absolute-form or "*"
+	Version Version // HTTP10 or HTTP11
+	Fields  []Field // header fields in the order received
+
+	// The fields below are derived from the head while it is parsed.
+
+	Host          []byte // value of the Host field; nil if absent
+	ContentLength int64  // declared Content-Length; -1 if none
+	Chunked       bool   // Transfer-Encoding ends in chunked
+	KeepAlive     bool   // connection may persist (RFC 9112 9.3)
+	Expect100     bool   // Expect: 100-continue was sent (RFC 9110 10.1.1)
+}
