@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"lbws/shared/http1"
+)
+
+// Environ is what the server passes to an App: the CGI variables of PEP 3333
+// as strings under their Go names, and the wsgi.* entries as typed fields.
+// Get and Keys give the same data under the PEP 3333 names.
+type Environ struct {
+	RequestMethod  string // REQUEST_METHOD: "GET", "POST", ...
+	ScriptName     string // SCRIPT_NAME: where the app is mounted; "" (the root)
+	PathInfo       string // PATH_INFO: the target's path, percent-decoded
+	QueryString    string // QUERY_STRING: the part after '?', still encoded; "" if none
+	ContentType    string // CONTENT_TYPE: the Content-Type field; "" if none
+	ContentLength  string // CONTENT_LENGTH: the Content-Length field; "" if none (also when chunked)
+	ServerName     string // SERVER_NAME: the server's host name
+	ServerPort     string // SERVER_PORT: the server's port, a string (PEP 3333), not a number
+	ServerProtocol string // SERVER_PROTOCOL: "HTTP/1.1" or "HTTP/1.0", the request's version
+	RemoteAddr     string // REMOTE_ADDR: the client's IP address
+	RemotePort     string // REMOTE_PORT: the client's port
+	RequestURI     string // REQUEST_URI: the request-target exactly as received
+
+	// Headers holds every other request header field as HTTP_<NAME>: the
+	// name upper-cased with '-' turned into '_', and the values of a
+	// repeated field joined with ", " (RFC 9110 section 5.3).
+	Headers map[string]string
+
+	Input        io.Reader // wsgi.input: the request body; io.EOF at its end, never past it
+	Errors       io.Writer // wsgi.errors: each Write becomes a line in the server's log
+	URLScheme    string    // wsgi.url_scheme: "http"
+	Multithread  bool      // wsgi.multithread: the app may run in several goroutines at once
+	Multiprocess bool      // wsgi.multiprocess: the app may run in several processes at once
+	RunOnce      bool      // wsgi.run_once: false, the server keeps running
+}
+
+// cgiKeys are the names Get knows besides HTTP_*, in sorted order.
+var cgiKeys = []string{
+	"CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "QUERY_STRING",
+	"REMOTE_ADDR", "REMOTE_PORT", "REQUEST_METHOD", "REQUEST_URI",
+	"SCRIPT_NAME", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL",
+	"wsgi.errors", "wsgi.input", "wsgi.multiprocess", "wsgi.multithread",
+	"wsgi.run_once", "wsgi.url_scheme", "wsgi.version",
+}
+
+// Get returns the variable called name in PEP 3333 ("PATH_INFO",
+// "HTTP_USER_AGENT", "wsgi.url_scheme", ...) as a string, or "" if there is
+// none. Booleans are "true" or "false"; wsgi.input and wsgi.errors are
+// described by their Go type.
+func (e *Environ) Get(name string) string {
+	if strings.HasPrefix(name, "HTTP_") {
+		return e.Headers[name]
+	}
+	switch name {
+	case "REQUEST_METHOD":
+		return e.RequestMethod
+	case "SCRIPT_NAME":
+		return e.ScriptName
+	case "PATH_INFO":
+		return e.PathInfo
+	case "QUERY_STRING":
+		return e.QueryString
+	case "CONTENT_TYPE":
+		return e.ContentType
+	case "CONTENT_LENGTH":
+		return e.ContentLength
+	case "SERVER_NAME":
+		return e.ServerName
+	case "SERVER_PORT":
+		return e.ServerPort
+	case "SERVER_PROTOCOL":
+		return e.ServerProtocol
+	case "REMOTE_ADDR":
+		return e.RemoteAddr
+	case "REMOTE_PORT":
+		return e.RemotePort
+	case "REQUEST_URI":
+		return e.RequestURI
+	}
+	return e.getWSGI(name)
+}
+
+// getWSGI returns the wsgi.* variables as strings.
+func (e *Environ) getWSGI(name string) string {
+	switch name {
+	case "wsgi.version":
+		return "(1, 0)"
+	case "wsgi.url_scheme":
+		return e.URLScheme
+	case "wsgi.input":
+		return fmt.Sprintf("%T", e.Input)
+	case "wsgi.errors":
+		return fmt.Sprintf("%T", e.Errors)
+	case "wsgi.multithread":
+		return strconv.FormatBool(e.Multithread)
+	case "wsgi.multiprocess":
+		return strconv.FormatBool(e.Multiprocess)
+	case "wsgi.run_once":
+		return strconv.FormatBool(e.RunOnce)
+	}
+	return ""
+}
+
+// Keys returns the names of all variables in e, sorted: the CGI and wsgi.*
+// names (always present, possibly empty) and one HTTP_* per header.
+func (e *Environ) Keys() []string {
+	keys := make([]string, 0, len(cgiKeys)+len(e.Headers))
+	keys = append(keys, cgiKeys...)
+	for k := range e.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// newEnviron builds the Environ for req. It fails only when the target's
+// path has an invalid percent-escape, which the caller answers with 400.
+func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr string) (*Environ, error) {
+	e := &Environ{
+		RequestMethod:  string(req.Method),
+		ServerName:     s.Name,
+		ServerPort:     s.Port,
+		ServerProtocol: req.Version.String(),
+		RequestURI:     string(req.Target),
+		Headers:        make(map[string]string, len(req.Fields)),
+		Input:          body,
+		Errors:         logWriter{s},
+		URLScheme:      "http",
+		Multithread:    s.Multithread,
+		Multiprocess:   s.Multiprocess,
+	}
+	if e.Input == nil {
+		e.Input = strings.NewReader("")
+	}
+	e.RemoteAddr, e.RemotePort = splitAddr(remoteAddr)
+	for _, f := range req.Fields {
+		e.addField(string(f.Name), string(f.Value))
+	}
+	if err := e.setTarget(e.RequestURI); err != nil {
+		return nil, err
+	}
+	if req.ContentLength < 0 {
+		// CONTENT_LENGTH describes the body the app will read; a chunked
+		// body has no declared length.
+		e.ContentLength = ""
+	}
+	return e, nil
+}
+
+// addField files one header field under its CGI name.
+func (e *Environ) addField(name, value string) {
+	if strings.IndexByte(name, '_') >= 0 {
+		// X-Foo and X_Foo would both become HTTP_X_FOO: a proxy that
+		// checked one could be bypassed with the other. Like nginx and
+		// gunicorn, drop names with an underscore.
+		return
+	}
+	key := cgiName(name)
+	switch key {
+	case "CONTENT_TYPE":
+		e.ContentType = value
+		return
+	case "CONTENT_LENGTH":
+		// The parser has rejected differing repeats (RFC 9112 6.3).
+		e.ContentLength = value
+		return
+	}
+	key = "HTTP_" + key
+	if old, ok := e.Headers[key]; ok {
+		// Repeated fields combine into one list (RFC 9110 section 5.3).
+		value = old + ", " + value
+	}
+	e.Headers[key] = value
+}
+
+// cgiName upper-cases a field name and turns '-' into '_'.
+func cgiName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' {
+			return '_'
+		}
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, name)
+}
+
+// setTarget fills PATH_INFO and QUERY_STRING from the request-target. For
+// the absolute-form the server must take the host from the target and
+// ignore the Host field (RFC 9112 section 3.2.2), so HTTP_HOST is replaced.
+func (e *Environ) setTarget(target string) error {
+	if target == "*" {
+		// asterisk-form, OPTIONS only (RFC 9112 section 3.2.4).
+		e.PathInfo = "*"
+		return nil
+	}
+	if i := strings.Index(target, "://"); i > 0 && !strings.HasPrefix(target, "/") {
+		rest := target[i+3:]
+		j := strings.IndexAny(rest, "/?")
+		if j < 0 {
+			j = len(rest)
+		}
+		e.Headers["HTTP_HOST"] = rest[:j]
+		target = rest[j:]
+		if target == "" || target[0] == '?' {
+			target = "/" + target
+		}
+	}
+	path, query, _ := strings.Cut(target, "?")
+	p, err := url.PathUnescape(path)
+	if err != nil {
+		return fmt.Errorf("gateway: request-target %q: %w", target, err)
+	}
+	e.PathInfo, e.QueryString = p, query
+	return nil
+}
+
+// splitAddr splits "host:port"; an address without a port is all host.
+func splitAddr(addr string) (host, port string) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, ""
+	}
+	return h, p
+}
+
+// logWriter is wsgi.errors: every Write is logged as one line.
+type logWriter struct {
+	s *Server // server whose log receives the lines
+}
+
+// Write logs p, without its trailing newline, as one line.
+func (w logWriter) Write(p []byte) (int, error) {
+	w.s.logf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,350 @@
+package http1
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Header is one response header field as the application supplies it.
+// The encoder writes it as given: validating names and values is the
+// caller's job (the gateway refuses what would break the framing).
+type Header struct {
+	Name  string // field name, a token (RFC 9110 section 5.1)
+	Value string // field value, without CR, LF or NUL
+}
+
+// Continue is the interim response a server sends before it reads the body
+// of a request that carries Expect: 100-continue (RFC 9110 section 10.1.1).
+var Continue = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// Errors returned by Response.
+var (
+	// ErrHeaderWritten is returned by WriteHeader when it is called twice.
+	ErrHeaderWritten = errors.New("http1: response header already written")
+	// ErrNoHeader is returned by Write and Finish before WriteHeader.
+	ErrNoHeader = errors.New("http1: response body written before the header")
+	// ErrBodyTooLong is returned by Write when the body exceeds the declared
+	// Content-Length; the excess is not sent and the connection must close.
+	ErrBodyTooLong = errors.New("http1: response body longer than its Content-Length")
+	// ErrBodyTooShort is returned by Finish when the body ended before the
+	// declared Content-Length; the connection must close, since the client
+	// would read the next response as the rest of this one.
+	ErrBodyTooShort = errors.New("http1: response body shorter than its Content-Length")
+)
+
+// bufSize is how many encoded bytes Response collects before it writes to
+// the destination. A typical small response (head and body under 4 KiB)
+// then goes out in a single write(2).
+const bufSize = 4096
+
+// framing is how the end of a response body is marked (RFC 9112 section 6.3).
+type framing uint8
+
+const (
+	framingNone    framing = iota // no body at all: HEAD, 1xx, 204, 304
+	framingLength                 // Content-Length
+	framingChunked                // Transfer-Encoding: chunked (HTTP/1.1 only)
+	framingClose                  // the body ends when the connection closes
+)
+
+// Response encodes one HTTP/1.1 response onto an io.Writer. It chooses the
+// framing, adds Date and Connection, drops the body where the protocol says
+// there is none, and buffers so that a small response is one write.
+//
+// Use: Reset(w, req); WriteHeader(...); Write(...) any number of times;
+// Flush to push a chunk out now (streaming); Finish at the end; then
+// KeepAlive tells whether the connection may carry another request.
+// A Response is reused across requests; after Reset it allocates nothing
+// for a small response.
+type Response struct {
+	w   io.Writer // destination of the encoded bytes
+	buf []byte    // encoded bytes not yet written to w
+
+	version   Version // version of the request being answered
+	head      bool    // the request was HEAD: send the head only
+	keepAlive bool    // the connection may persist after this response
+
+	wroteHeader bool    // WriteHeader succeeded
+	status      int     // status code sent
+	framing     framing // how the body is delimited
+	remaining   int64   // body bytes still owed under framingLength
+	written     int64   // body bytes accepted for sending
+	err         error   // first error from w or a framing violation; sticky
+}
+
+// Reset prepares r to answer req, writing to w. req may be nil for a
+// response to a request that could not be parsed: it is then answered as
+// HTTP/1.1 and the connection closes.
+func (r *Response) Reset(w io.Writer, req *Request) {
+	*r = Response{w: w, buf: r.buf[:0], version: HTTP11}
+	if req != nil {
+		r.version = req.Version
+		r.head = string(req.Method) == "HEAD"
+		r.keepAlive = req.KeepAlive
+	}
+}
+
+// DisableKeepAlive makes the connection close after this response, for
+// example because the server is shutting down. Call it before WriteHeader.
+func (r *Response) DisableKeepAlive() { r.keepAlive = false }
+
+// WriteHeader encodes the status line and header fields. reason may be ""
+// for the standard phrase. contentLength is the body length, or -1 if it is
+// unknown: the body is then chunked for an HTTP/1.1 client and delimited by
+// closing the connection for an HTTP/1.0 one (RFC 9112 section 6.3). The
+// fields must not contain Content-Length, Transfer-Encoding or Connection:
+// Response writes those itself. Nothing is written to w until the buffer
+// fills, Flush or Finish.
+func (r *Response) WriteHeader(status int, reason string, fields []Header, contentLength int64) error {
+	if r.wroteHeader {
+		return ErrHeaderWritten
+	}
+	if status < 100 || status > 999 {
+		return fmt.Errorf("http1: invalid status code %d", status)
+	}
+	r.wroteHeader, r.status = true, status
+	r.chooseFraming(status, contentLength)
+	r.buf = appendStatusLine(r.buf, status, reason)
+	hasDate := false
+	for _, f := range fields {
+		r.buf = appendField(r.buf, f.Name, f.Value)
+		hasDate = hasDate || fieldNameIs(f.Name, "Date")
+	}
+	if !hasDate {
+		r.buf = AppendDate(r.buf)
+	}
+	r.buf = r.appendFraming(r.buf, status, contentLength)
+	r.buf = append(r.buf, "\r\n"...)
+	return nil
+}
+
+// chooseFraming decides how the body ends and whether the connection can
+// persist after it.
+func (r *Response) chooseFraming(status int, contentLength int64) {
+	switch {
+	case r.head || status < 200 || status == 204 || status == 304:
+		// These responses never have content (RFC 9110 sections 6.4.1,
+		// 9.3.2); the head ends the message.
+		r.framing = framingNone
+	case contentLength >= 0:
+		r.framing, r.remaining = framingLength, contentLength
+	case r.version >= HTTP11:
+		r.framing = framingChunked
+	default:
+		// HTTP/1.0 has no chunked coding (RFC 9112 section 7): the only
+		// way to end a body of unknown length is to close.
+		r.framing, r.keepAlive = framingClose, false
+	}
+}
+
+// appendFraming appends Content-Length or Transfer-Encoding, and
+// Connection as decided.
+func (r *Response) appendFraming(dst []byte, status int, contentLength int64) []byte {
+	switch {
+	case status < 200 || status == 204:
+		// A server must not send Content-Length in 1xx or 204 (RFC 9110
+		// section 8.6).
+	case contentLength >= 0:
+		// For HEAD and 304 the value describes the representation that a
+		// GET would have carried (RFC 9110 sections 8.6, 9.3.2).
+		dst = append(dst, "Content-Length: "...)
+		dst = strconv.AppendInt(dst, contentLength, 10)
+		dst = append(dst, "\r\n"...)
+	case r.framing == framingChunked:
+		dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
+	}
+	switch {
+	case !r.keepAlive:
+		// Announce the close so the client does not send another
+		// request on this connection (RFC 9112 section 9.6).
+		dst = append(dst, "Connection: close\r\n"...)
+	case r.version == HTTP10:
+		// An HTTP/1.0 client that asked to keep the connection must be
+		// told it will be kept (RFC 9112 appendix C.2.2).
+		dst = append(dst, "Connection: keep-alive\r\n"...)
+	}
+	return dst
+}
+
+// Write adds p to the body. It is discarded for responses without a body
+// (HEAD, 1xx, 204, 304). Beyond the declared Content-Length nothing more is
+// sent and Write returns ErrBodyTooLong. Errors from the destination are
+// sticky: every later call returns the first one.
+func (r *Response) Write(p []byte) (int, error) {
+	if !r.wroteHeader {
+		return 0, ErrNoHeader
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.framing == framingNone || len(p) == 0 {
+		return len(p), nil
+	}
+	n := len(p)
+	var tooLong bool
+	if r.framing == framingLength && int64(n) > r.remaining {
+		p, tooLong = p[:r.remaining], true
+	}
+	if r.framing == framingLength {
+		r.remaining -= int64(len(p))
+	}
+	if r.framing == framingChunked {
+		r.buf = strconv.AppendInt(r.buf, int64(len(p)), 16)
+		r.buf = append(r.buf, "\r\n"...)
+	}
+	if err := r.put(p); err != nil {
+		return 0, err
+	}
+	r.written += int64(len(p))
+	if r.framing == framingChunked {
+		r.buf = append(r.buf, "\r\n"...)
+	}
+	if tooLong {
+		r.fail(ErrBodyTooLong)
+		return len(p), ErrBodyTooLong
+	}
+	return n, nil
+}
+
+// put appends p to the buffer, or, when the two together would not fit,
+// writes the buffer and then p straight to w instead of copying it.
+func (r *Response) put(p []byte) error {
+	if len(r.buf)+len(p) <= bufSize {
+		r.buf = append(r.buf, p...)
+		return nil
+	}
+	if err := r.Flush(); err != nil {
+		return err
+	}
+	if _, err := r.w.Write(p); err != nil {
+		return r.fail(fmt.Errorf("http1: write response: %w", err))
+	}
+	return nil
+}
+
+// Flush writes the buffered bytes to w. The gateway calls it after each
+// chunk an application yields, so a streaming body reaches the client as
+// it is produced.
+func (r *Response) Flush() error {
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.buf) == 0 {
+		return nil
+	}
+	_, err := r.w.Write(r.buf)
+	r.buf = r.buf[:0]
+	if err != nil {
+		return r.fail(fmt.Errorf("http1: write response: %w", err))
+	}
+	return nil
+}
+
+// Finish ends the message: the last chunk for a chunked body, a check that
+// a Content-Length body was complete (ErrBodyTooShort if not), and a
+// flush. After Finish, KeepAlive tells whether the connection may persist.
+func (r *Response) Finish() error {
+	if !r.wroteHeader {
+		return ErrNoHeader
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if r.framing == framingChunked {
+		// last-chunk and an empty trailer section (RFC 9112 section 7.1).
+		r.buf = append(r.buf, "0\r\n\r\n"...)
+	}
+	if err := r.Flush(); err != nil {
+		return err
+	}
+	if r.framing == framingLength && r.remaining > 0 {
+		return r.fail(ErrBodyTooShort)
+	}
+	return nil
+}
+
+// fail records the first error and rules out keeping the connection.
+func (r *Response) fail(err error) error {
+	if r.err == nil {
+		r.err = err
+	}
+	r.keepAlive = false
+	return r.err
+}
+
+// KeepAlive reports whether the connection may carry another request after
+// this response: the request allowed it, the framing did not depend on the
+// close, and nothing went wrong.
+func (r *Response) KeepAlive() bool { return r.keepAlive && r.err == nil }
+
+// HeaderWritten reports whether WriteHeader has been called since Reset.
+func (r *Response) HeaderWritten() bool { return r.wroteHeader }
+
+// Status returns the status code given to WriteHeader, or 0.
+func (r *Response) Status() int { return r.status }
+
+// Written returns the number of body bytes accepted for sending. Bytes
+// discarded because the response has no body are not counted.
+func (r *Response) Written() int64 { return r.written }
+
+// Buffered returns the number of encoded bytes not yet written to w.
+func (r *Response) Buffered() int { return len(r.buf) }
+
+// ErrorResponse returns a complete response for status, with a short text
+// body naming the status and reason, and Connection: close: the server
+// sends it for a request it refuses (an *Error) and then closes, because it
+// cannot know where the next request would start.
+func ErrorResponse(status int, reason string) []byte {
+	body := strconv.Itoa(status) + " " + StatusText(status)
+	if reason != "" {
+		body += ": " + reason
+	}
+	body += "\n"
+	b := make([]byte, 0, 160+len(body))
+	b = appendStatusLine(b, status, "")
+	b = AppendDate(b)
+	b = append(b, "Content-Type: text/plain; charset=utf-8\r\n"...)
+	b = append(b, "Content-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\nConnection: close\r\n\r\n"...)
+	return append(b, body...)
+}
+
+// appendStatusLine appends "HTTP/1.1 <code> <reason>\r\n". A server sends
+// its own highest minor version, whatever the request's (RFC 9110 section
+// 6.2, RFC 9112 section 2.3); an HTTP/1.0 client understands it.
+func appendStatusLine(dst []byte, status int, reason string) []byte {
+	if reason == "" {
+		reason = StatusText(status)
+	}
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, reason...)
+	return append(dst, "\r\n"...)
+}
+
+// appendField appends "name: value\r\n".
+func appendField(dst []byte, name, value string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ": "...)
+	dst = append(dst, value...)
+	return append(dst, "\r\n"...)
+}
+
+// fieldNameIs reports whether the field name matches want, which is
+// given in canonical case; field names are case-insensitive (RFC 9110
+// section 5.1). It does not allocate.
+func fieldNameIs(name, want string) bool {
+	if len(name) != len(want) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i]|0x20 != want[i]|0x20 {
+			return false
+		}
+	}
+	return true
+}
