@@ -6,10 +6,8 @@ import (
 
 // Accept waits for the next connection on the listening descriptor lfd and
 // returns it as a blocking Conn. A signal delivered while it waits does not
-// end the wait (EINTR is retried). To wake a goroutine blocked here, shut
-// the listener down with unix.Shutdown(lfd, unix.SHUT_RD) (Linux) rather
-// than closing it: on Linux close(2) does not wake a thread blocked in
-// accept(2) on the same descriptor.
+// end the wait (EINTR is retried). To be able to stop a goroutine blocked
+// here, use a Listener.
 func Accept(lfd int) (*Conn, error) {
 	fd, sa, err := accept4(lfd, 0)
 	if err != nil {

@@ -1,34 +1,42 @@
 package sock
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// On Linux, shutdown(SHUT_RD) on a listening socket wakes a thread blocked
-// in accept; this is how the stages stop accepting on SIGTERM.
-func TestShutdownWakesAccept(t *testing.T) {
-	lfd, _ := listen(t, "127.0.0.1:0")
+// On Linux, Close wakes a goroutine blocked in Accept (through
+// shutdown(SHUT_RD)), and the descriptor is closed once Accept returned.
+func TestListenerCloseWakesAccept(t *testing.T) {
+	lfd, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewListener(lfd)
 	errc := make(chan error, 1)
 	go func() {
-		c, err := Accept(lfd)
+		c, err := l.Accept()
 		if err == nil {
 			c.Close()
 		}
 		errc <- err
 	}()
 	time.Sleep(20 * time.Millisecond)
-	if err := unix.Shutdown(lfd, unix.SHUT_RD); err != nil {
+	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-errc:
-		if err == nil {
-			t.Fatal("Accept returned a connection after shutdown")
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Accept after Close = %v; want ErrClosed", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("Accept still blocked 5s after shutdown(SHUT_RD)")
+		t.Fatal("Accept still blocked 5s after Close")
+	}
+	if _, err := unix.FcntlInt(uintptr(lfd), unix.F_GETFD, 0); err != unix.EBADF {
+		t.Fatalf("listening fd still open after Accept returned (fcntl: %v)", err)
 	}
 }

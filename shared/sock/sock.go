@@ -20,6 +20,11 @@
 //		c.Close()
 //	}
 //
+// To stop such a loop from another goroutine (on SIGTERM), wrap the
+// descriptor in a Listener: its Close wakes a blocked Accept, which then
+// returns ErrClosed. RetryAfter says which accept errors an accept loop
+// should survive.
+//
 // Conn blocks the calling goroutine (and its OS thread) in the kernel, the
 // way the article's Python server blocks; how many connections are served
 // at once is the business of each stage, not of this package. Readiness
