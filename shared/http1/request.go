@@ -67,3 +67,42 @@ type Request struct {
 	KeepAlive     bool   // connection may persist (RFC 9112 9.3)
 	Expect100     bool   // Expect: 100-continue was sent (RFC 9110 10.1.1)
 }
+
+// Get returns the value of the first field named name, compared without
+// regard to ASCII case (RFC 9110 5.1), or nil if there is none. It does
+// not allocate.
+func (r *Request) Get(name string) []byte {
+	for i := range r.Fields {
+		if equalFoldBoth(r.Fields[i].Name, name) {
+			return r.Fields[i].Value
+		}
+	}
+	return nil
+}
+
+// HasBody reports whether the request has a body to read: a chunked body
+// or a positive Content-Length (RFC 9112 6.3). A request with neither has
+// a body of length zero.
+func (r *Request) HasBody() bool {
+	return r.Chunked || r.ContentLength > 0
+}
+
+// equalFoldBoth reports whether a and b are equal ignoring ASCII case.
+func equalFoldBoth(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,314 @@
+package http1
+
+// Chunked decoder states (RFC 9112 7.1).
+const (
+	csSize         = iota // first hex digit of a chunk size
+	csSizeMore            // further hex digits
+	csSizeBWS             // whitespace after the size, before ";"
+	csExt                 // inside chunk extensions, up to CR
+	csSizeLF              // LF after the chunk size line
+	csData                // chunk data
+	csDataCR              // CR after chunk data
+	csDataLF              // LF after chunk data
+	csTrailerStart        // start of a trailer line, or of the final CRLF
+	csTrailerName         // inside a trailer field name
+	csTrailerValue        // inside a trailer field value
+	csTrailerLF           // LF ending a trailer line
+	csEndLF               // LF ending the message
+)
+
+// maxChunkExt bounds the extensions of one chunk size line. Extensions
+// have no defined use in HTTP/1.1 and are ignored (RFC 9112 7.1.1), so a
+// client needs few; without a bound a peer could stream extension bytes
+// forever without sending a byte of body.
+const maxChunkExt = 4 << 10
+
+// maxSizeDigits is where a chunk size would overflow int64: shifting in
+// another hex digit past this value loses bits.
+const maxSizeDigits = (1<<63 - 1) >> 4
+
+// BodyDecoder decodes a request body incrementally: Content-Length or
+// chunked (RFC 9112 6, 7). Like Parser it does no I/O. Reset it with each
+// request, then pass it the bytes that follow the head; it returns the
+// payload bytes and how much input it used, and stops exactly at the end
+// of the message so that a pipelined request after it is left alone.
+//
+// Chunk size lines: 1*HEXDIG, no sign, no "0x", then either CRLF or
+// extensions. Whitespace is accepted only before a ";" (the BWS of RFC
+// 9112 7.1.1); "5 \r\n" is 400. Extensions are checked for forbidden
+// bytes, bounded by maxChunkExt and ignored. Trailer fields obey the same
+// rules as header fields, are bounded by the default head limits and
+// discarded: they never change the Request.
+type BodyDecoder struct {
+	chunked       bool   // the body is chunked
+	done          bool   // the whole body has been decoded
+	err           *Error // sticky error
+	remaining     int64  // bytes left: of the body, or of the current chunk
+	total         int64  // chunked: sum of the chunk sizes so far
+	maxBody       int64  // largest body allowed
+	state         int    // chunked: one of the cs* states
+	size          int64  // chunk size being read
+	ext           int    // extension bytes on the current size line
+	trailerBytes  int    // bytes of the trailer section so far
+	trailerFields int    // fields of the trailer section so far
+	maxTrailer    int    // most trailer bytes
+	maxTrailerN   int    // most trailer fields
+}
+
+// Reset prepares d for the body of req. maxBody bounds the body (413); a
+// value of zero or less means DefaultMaxBody. A nil req, or one without a
+// body, decodes as an empty body.
+func (d *BodyDecoder) Reset(req *Request, maxBody int64) {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBody
+	}
+	*d = BodyDecoder{
+		maxBody:     maxBody,
+		maxTrailer:  DefaultMaxHeaderBytes,
+		maxTrailerN: DefaultMaxFields,
+	}
+	switch {
+	case req == nil:
+		d.done = true
+	case req.Chunked:
+		d.chunked = true
+	case req.ContentLength > maxBody:
+		d.err = &Error{Status: 413, Reason: "Content-Length exceeds the body limit"}
+	case req.ContentLength > 0:
+		d.remaining = req.ContentLength
+	default:
+		d.done = true
+	}
+}
+
+// Done reports whether the whole body has been decoded.
+func (d *BodyDecoder) Done() bool { return d.done }
+
+// Decode consumes a prefix of in (n bytes) and returns the payload in it
+// as a view into in (possibly empty). done is true once the body has
+// ended, after any trailers; bytes after the message are not consumed.
+// It returns ErrNeedMore when in holds nothing it can use (in is empty),
+// and an *Error for a malformed body (400) or one over the limit (413).
+// One call returns at most one chunk's data; call again with the rest.
+func (d *BodyDecoder) Decode(in []byte) (data []byte, n int, done bool, err error) {
+	switch {
+	case d.err != nil:
+		return nil, 0, false, d.err
+	case d.done:
+		return nil, 0, true, nil
+	case len(in) == 0:
+		return nil, 0, false, ErrNeedMore
+	case !d.chunked:
+		k := int(min(int64(len(in)), d.remaining))
+		d.remaining -= int64(k)
+		d.done = d.remaining == 0
+		return in[:k:k], k, d.done, nil
+	}
+	return d.decodeChunked(in)
+}
+
+// decodeChunked runs the chunked state machine over in until it has data
+// to return, the body ends, or in is used up.
+func (d *BodyDecoder) decodeChunked(in []byte) (data []byte, n int, done bool, err error) {
+	for n < len(in) {
+		if d.state == csData {
+			k := int(min(int64(len(in)-n), d.remaining))
+			d.remaining -= int64(k)
+			if d.remaining == 0 {
+				d.state = csDataCR
+			}
+			return in[n : n+k : n+k], n + k, false, nil
+		}
+		c := in[n]
+		n++
+		if e := d.step(c); e != nil {
+			d.err = e
+			return nil, n, false, e
+		}
+		if d.done {
+			return nil, n, true, nil
+		}
+	}
+	return nil, n, false, nil
+}
+
+// step feeds one byte of framing (everything but chunk data) to the
+// state machine.
+func (d *BodyDecoder) step(c byte) *Error {
+	switch d.state {
+	case csSize, csSizeMore, csSizeBWS, csExt, csSizeLF:
+		return d.stepSizeLine(c)
+	case csDataCR:
+		return d.expect(c, '\r', csDataLF, "missing CRLF after chunk data")
+	case csDataLF:
+		return d.expect(c, '\n', csSize, "missing CRLF after chunk data")
+	case csEndLF:
+		if c != '\n' {
+			return &Error{Status: 400, Reason: "bare CR at the end of the trailer section"}
+		}
+		d.done = true
+		return nil
+	}
+	return d.stepTrailer(c)
+}
+
+// expect moves to next if c is want, else fails with reason.
+func (d *BodyDecoder) expect(c, want byte, next int, reason string) *Error {
+	if c != want {
+		return &Error{Status: 400, Reason: reason}
+	}
+	d.state = next
+	return nil
+}
+
+// stepSizeLine reads a chunk size line (RFC 9112 7.1):
+// chunk-size [ chunk-ext ] CRLF.
+func (d *BodyDecoder) stepSizeLine(c byte) *Error {
+	switch d.state {
+	case csSize:
+		return d.sizeDigit(c)
+	case csSizeMore:
+		switch {
+		case hexDigits[c] >= 0:
+			return d.sizeDigit(c)
+		case c == ';' || c == ' ' || c == '\t' || c == '\r':
+			if e := d.endSize(); e != nil {
+				return e
+			}
+			return d.afterSize(c)
+		}
+		return &Error{Status: 400, Reason: "invalid chunk size"}
+	case csSizeBWS:
+		return d.afterSize(c)
+	case csExt:
+		return d.extByte(c)
+	}
+	// csSizeLF
+	if c != '\n' {
+		return &Error{Status: 400, Reason: "bare CR in chunk size line"}
+	}
+	if d.size == 0 {
+		d.state = csTrailerStart
+		return nil
+	}
+	d.state, d.remaining = csData, d.size
+	return nil
+}
+
+// sizeDigit shifts one hex digit into the chunk size. A sign, "0x" or a
+// leading space is not a hex digit and so is 400 here.
+func (d *BodyDecoder) sizeDigit(c byte) *Error {
+	v := hexDigits[c]
+	if v < 0 {
+		return &Error{Status: 400, Reason: "invalid chunk size"}
+	}
+	if d.state == csSize {
+		d.size = 0 // the first digit of a new chunk size
+	}
+	if d.size > maxSizeDigits {
+		return &Error{Status: 400, Reason: "chunk size overflows"}
+	}
+	d.size = d.size<<4 | int64(v)
+	d.state = csSizeMore
+	return nil
+}
+
+// endSize checks the complete chunk size against the body limit, so an
+// oversized body is refused before any of it is read.
+func (d *BodyDecoder) endSize() *Error {
+	if d.size > d.maxBody-d.total {
+		return &Error{Status: 413, Reason: "chunked body exceeds the body limit"}
+	}
+	d.total += d.size
+	return nil
+}
+
+// afterSize handles the byte after the size digits: BWS, ";" or CR.
+func (d *BodyDecoder) afterSize(c byte) *Error {
+	switch c {
+	case ' ', '\t':
+		d.state = csSizeBWS
+	case ';':
+		d.state, d.ext = csExt, 0
+	case '\r':
+		if d.state == csSizeBWS {
+			return &Error{Status: 400, Reason: "whitespace after chunk size"}
+		}
+		d.state = csSizeLF
+	default:
+		return &Error{Status: 400, Reason: "invalid chunk size line"}
+	}
+	return nil
+}
+
+// extByte takes one byte of chunk extensions. They are ignored, but they
+// may not hold controls (RFC 9112 7.1.1 allows tokens and quoted strings
+// only) and may not exceed maxChunkExt.
+func (d *BodyDecoder) extByte(c byte) *Error {
+	if c == '\r' {
+		d.state = csSizeLF
+		return nil
+	}
+	d.ext++
+	if d.ext > maxChunkExt {
+		return &Error{Status: 400, Reason: "chunk extensions too long"}
+	}
+	if valueCTL[c] {
+		return &Error{Status: 400, Reason: "invalid byte in chunk extension"}
+	}
+	return nil
+}
+
+// stepTrailer reads the trailer section byte by byte with the field
+// rules of the head (RFC 9112 7.1.2, 5): a token name, a colon with no
+// whitespace before it, a value without controls, CRLF, no obs-fold.
+func (d *BodyDecoder) stepTrailer(c byte) *Error {
+	d.trailerBytes++
+	if d.trailerBytes > d.maxTrailer {
+		return &Error{Status: 431, Reason: "trailer section too large"}
+	}
+	switch d.state {
+	case csTrailerStart:
+		return d.trailerLineStart(c)
+	case csTrailerName:
+		switch {
+		case tchar[c]:
+		case c == ':':
+			d.state = csTrailerValue
+		case c == ' ' || c == '\t':
+			return &Error{Status: 400, Reason: "whitespace before colon in trailer"}
+		default:
+			return &Error{Status: 400, Reason: "invalid trailer field name"}
+		}
+	case csTrailerValue:
+		switch {
+		case c == '\r':
+			d.state = csTrailerLF
+		case valueCTL[c]:
+			return &Error{Status: 400, Reason: "invalid byte in trailer value"}
+		}
+	case csTrailerLF:
+		return d.expect(c, '\n', csTrailerStart, "bare CR in trailer")
+	}
+	return nil
+}
+
+// trailerLineStart takes the first byte of a trailer line: CR of the
+// final empty line, or the first byte of a field name.
+func (d *BodyDecoder) trailerLineStart(c byte) *Error {
+	switch {
+	case c == '\r':
+		d.state = csEndLF
+		return nil
+	case c == ' ' || c == '\t':
+		return &Error{Status: 400, Reason: "obsolete line folding in trailer"}
+	case !tchar[c]:
+		return &Error{Status: 400, Reason: "invalid trailer field name"}
+	}
+	d.trailerFields++
+	if d.trailerFields > d.maxTrailerN {
+		return &Error{Status: 431, Reason: "too many trailer fields"}
+	}
+	d.state = csTrailerName
+	return nil
+}
