@@ -34,10 +34,10 @@ var (
 	ErrBodyTooShort = errors.New("http1: response body shorter than its Content-Length")
 )
 
-// bufSize is how many encoded bytes Response collects before it writes to
+// responseBufSize is how many encoded bytes Response collects before it writes to
 // the destination. A typical small response (head and body under 4 KiB)
 // then goes out in a single write(2).
-const bufSize = 4096
+const responseBufSize = 4096
 
 // framing is how the end of a response body is marked (RFC 9112 section 6.3).
 type framing uint8
@@ -202,6 +202,11 @@ func (r *Response) Write(p []byte) (int, error) {
 		r.buf = append(r.buf, "\r\n"...)
 	}
 	if tooLong {
+		// Send what was declared, then refuse the rest: the caller must
+		// close the connection, the client sees a complete message.
+		if err := r.Flush(); err != nil {
+			return 0, err
+		}
 		r.fail(ErrBodyTooLong)
 		return len(p), ErrBodyTooLong
 	}
@@ -211,7 +216,7 @@ func (r *Response) Write(p []byte) (int, error) {
 // put appends p to the buffer, or, when the two together would not fit,
 // writes the buffer and then p straight to w instead of copying it.
 func (r *Response) put(p []byte) error {
-	if len(r.buf)+len(p) <= bufSize {
+	if len(r.buf)+len(p) <= responseBufSize {
 		r.buf = append(r.buf, p...)
 		return nil
 	}
