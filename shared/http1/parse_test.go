@@ -119,13 +119,13 @@ func TestParseValid(t *testing.T) {
 		{"close on a second line", crlf("GET / HTTP/1.1\nHost: a\nConnection: foo\nconnection: close\n\n"), head{
 			Method: "GET", Target: "/", Version: HTTP11,
 			Fields: []string{"Host: a", "Connection: foo", "connection: close"},
-			Host: "a", HasHost: true, ContentLength: -1,
+			Host:   "a", HasHost: true, ContentLength: -1,
 		}},
 		// RFC 9110 10.1.1: the expectation is case-insensitive ...
 		{"expect 100-continue", crlf("PUT /x HTTP/1.1\nHost: a\nExpect: 100-Continue\nContent-Length: 3\n\n"), head{
 			Method: "PUT", Target: "/x", Version: HTTP11,
 			Fields: []string{"Host: a", "Expect: 100-Continue", "Content-Length: 3"},
-			Host: "a", HasHost: true, ContentLength: 3, KeepAlive: true, Expect100: true,
+			Host:   "a", HasHost: true, ContentLength: 3, KeepAlive: true, Expect100: true,
 		}},
 		// ... and must be ignored in an HTTP/1.0 request.
 		{"expect in HTTP/1.0", crlf("PUT /x HTTP/1.0\nExpect: 100-continue\nContent-Length: 3\n\n"), head{
@@ -144,7 +144,7 @@ func TestParseValid(t *testing.T) {
 		{"identical Content-Length lines", crlf("POST / HTTP/1.1\nHost: a\nContent-Length: 5\nContent-Length: 5\n\n"), head{
 			Method: "POST", Target: "/", Version: HTTP11,
 			Fields: []string{"Host: a", "Content-Length: 5", "Content-Length: 5"},
-			Host: "a", HasHost: true, ContentLength: 5, KeepAlive: true,
+			Host:   "a", HasHost: true, ContentLength: 5, KeepAlive: true,
 		}},
 		{"identical Content-Length list", crlf("POST / HTTP/1.1\nHost: a\nContent-Length: 5 , 5\n\n"), head{
 			Method: "POST", Target: "/", Version: HTTP11, Fields: []string{"Host: a", "Content-Length: 5 , 5"},
@@ -164,7 +164,7 @@ func TestParseValid(t *testing.T) {
 		{"value whitespace, obs-text, empty", "GET / HTTP/1.1\r\nHost:a\r\nX-A: \t v 1 \t\r\nX-B: caf\xc3\xa9\r\nX-C:\r\n\r\n", head{
 			Method: "GET", Target: "/", Version: HTTP11,
 			Fields: []string{"Host: a", "X-A: v 1", "X-B: caf\xc3\xa9", "X-C: "},
-			Host: "a", HasHost: true, ContentLength: -1, KeepAlive: true,
+			Host:   "a", HasHost: true, ContentLength: -1, KeepAlive: true,
 		}},
 		{"empty Host", crlf("GET / HTTP/1.1\nHost:\n\n"), head{
 			Method: "GET", Target: "/", Version: HTTP11, Fields: []string{"Host: "},
