@@ -283,7 +283,7 @@ func TestStopDoesNotWaitForAnIdleClient(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: time.Hour})
 	c := ts.dial(t)
 	time.Sleep(50 * time.Millisecond) // accepted, waiting for a head that never comes
-	ts.shutdown(t)                     // fails the test if serve takes 10s
+	ts.shutdown(t)                    // fails the test if serve takes 10s
 	if all, err := io.ReadAll(c); err != nil || len(all) != 0 {
 		t.Errorf("idle client at stop read %q, %v; want a plain close", all, err)
 	}

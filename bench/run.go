@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is everything a bench run needs to know.
+type config struct {
+	// root is the repository root (the directory with go.work).
+	root string
+	// outDir receives <date>-<host>.json and the raw wrk outputs.
+	outDir string
+	// docsDir receives results.md and results.svg; empty means next to
+	// the raw outputs (what -quick does, to keep docs/ for full runs).
+	docsDir string
+	// duration is each wrk run's -d.
+	duration time.Duration
+	// quick marks a -quick run.
+	quick bool
+	// targets and workloads are the -targets and -workloads lists.
+	targets, workloads []string
+	// command is the command line, for the record.
+	command string
+	// stdout receives the plan and the progress lines.
+	stdout io.Writer
+	// bar enables the live progress bar.
+	bar bool
+	// look finds the installed peers.
+	look lookups
+}
+
+// runner holds the state of one bench run.
+type runner struct {
+	cfg    config
+	wrk    string            // wrk's path
+	script string            // report.lua in tmp
+	tmp    string            // private scratch directory
+	bins   map[string]string // built binary per Go target
+	errs   map[string]error  // build error per Go target
+	raw    string            // directory of raw outputs
+	json   string            // results file
+}
+
+// run measures every selected target under every selected workload and
+// writes the results, row by row, then the docs. It returns the results
+// file's path.
+func run(ctx context.Context, cfg config) (string, error) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		return "", errNoWrk
+	}
+	ws, ts, err := selection(cfg)
+	if err != nil {
+		return "", err
+	}
+	need := 0
+	for _, w := range ws {
+		need = max(need, w.Connections+fdMargin)
+	}
+	nofile, err := raiseNoFile(need)
+	if err != nil {
+		return "", err
+	}
+	r := &runner{cfg: cfg, wrk: wrk}
+	res := r.newResults(ws, nofile)
+	if err := r.prepareOutput(res); err != nil {
+		return "", err
+	}
+	plan := makePlan(ts, ws)
+	printPlan(cfg.stdout, plan, ts, ws, cfg.duration, r.json)
+	if r.tmp, err = os.MkdirTemp("", "lbws-bench-"); err != nil {
+		return "", fmt.Errorf("scratch directory: %w", err)
+	}
+	defer os.RemoveAll(r.tmp)
+	r.script = filepath.Join(r.tmp, "report.lua")
+	if err := os.WriteFile(r.script, reportLua, 0o644); err != nil {
+		return "", fmt.Errorf("write wrk script: %w", err)
+	}
+	r.build(ctx, ts)
+	if err := r.runAll(ctx, plan, res); err != nil {
+		return r.json, err
+	}
+	res.Finished = time.Now().UTC()
+	if err := writeResults(r.json, res); err != nil {
+		return r.json, err
+	}
+	return r.json, renderDocs(r.json, r.docsDir(), cfg.root, cfg.stdout)
+}
+
+// selection resolves the -workloads and -targets lists.
+func selection(cfg config) ([]Workload, []Target, error) {
+	wl := cfg.workloads
+	if len(wl) == 0 {
+		wl = []string{"article", "overhead"}
+		if cfg.quick {
+			wl = quickWorkloads
+		}
+	}
+	ws, err := selectWorkloads(wl)
+	if err != nil {
+		return nil, nil, err
+	}
+	stages, err := discoverStages(cfg.root)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := append(stages, peers(cfg.look, filepath.Join(cfg.root, "bench", "peers"))...)
+	ts, err := selectTargets(all, cfg.targets)
+	return ws, ts, err
+}
+
+// newResults starts the results record.
+func (r *runner) newResults(ws []Workload, nofile uint64) *Results {
+	return &Results{
+		Command:   r.cfg.command,
+		Started:   time.Now().UTC(),
+		Quick:     r.cfg.quick,
+		Duration:  r.cfg.duration.String(),
+		Machine:   machineInfo(wrkVersion(r.wrk), nofile),
+		Workloads: ws,
+	}
+}
+
+// prepareOutput names the results file after the date and host, creates
+// the directories and writes the empty record.
+func (r *runner) prepareOutput(res *Results) error {
+	name := res.Started.Format("2006-01-02") + "-" + res.Machine.Host
+	if r.cfg.quick {
+		name += "-quick"
+	}
+	r.json = filepath.Join(r.cfg.outDir, name+".json")
+	r.raw = filepath.Join(r.cfg.outDir, name)
+	if err := os.MkdirAll(r.raw, 0o755); err != nil {
+		return fmt.Errorf("results directory: %w", err)
+	}
+	return writeResults(r.json, res)
+}
+
+// docsDir is where results.md goes.
+func (r *runner) docsDir() string {
+	if r.cfg.docsDir != "" {
+		return r.cfg.docsDir
+	}
+	return r.raw
+}
+
+// build compiles every Go target into the scratch directory; a target
+// that does not build gets its error on each of its rows.
+func (r *runner) build(ctx context.Context, ts []Target) {
+	r.bins, r.errs = map[string]string{}, map[string]error{}
+	for _, t := range ts {
+		if t.Pkg == "" {
+			continue
+		}
+		bin := filepath.Join(r.tmp, "bin", t.Name)
+		fmt.Fprintf(r.cfg.stdout, "building %s\n", t.Pkg)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, t.Pkg)
+		cmd.Dir = r.cfg.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			r.errs[t.Name] = fmt.Errorf("go build %s: %w: %s", t.Pkg, err, strings.TrimSpace(string(out)))
+			continue
+		}
+		r.bins[t.Name] = bin
+	}
+}
+
+// runAll measures each planned run and rewrites the results file after
+// each row, so an interrupted run keeps what it measured.
+func (r *runner) runAll(ctx context.Context, plan []plannedRun, res *Results) error {
+	total := time.Duration(0)
+	for _, p := range plan {
+		total += p.expected(r.cfg.duration)
+	}
+	prog := newProgress(r.cfg.stdout, total, r.cfg.bar)
+	defer prog.finish()
+	for i, p := range plan {
+		prog.begin(i+1, len(plan), p)
+		row := r.measure(ctx, p.t, p.w)
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted during %s %s; %d rows kept in %s: %w",
+				p.t.Name, p.w.Name, len(res.Rows), r.json, ctx.Err())
+		}
+		res.Rows = append(res.Rows, row)
+		if err := writeResults(r.json, res); err != nil {
+			return err
+		}
+		prog.end(p, row, r.cfg.duration)
+	}
+	return nil
+}
