@@ -22,6 +22,10 @@ func ToHandler(app App) http.Handler {
 // http.Handler. SERVER_NAME and SERVER_PORT come from the listener's
 // address (or the Host field) when s.Name and s.Port are empty.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Echo-style apps read the body while they write the response; without
+	// full duplex net/http closes the request body at the first flush.
+	// The error only says the ResponseWriter cannot do it (HTTP/2).
+	_ = http.NewResponseController(w).EnableFullDuplex()
 	x := &httpExchange{s: s, w: w, r: r}
 	b := x.runApp(s.environFromHTTP(r))
 	x.iterate(b)
