@@ -10,7 +10,9 @@ import (
 )
 
 // Conn is an accepted TCP connection on a blocking file descriptor. Read
-// and Write block the calling goroutine in the kernel. A Conn is used by
+// and Write block the calling goroutine in the kernel. (On a non-blocking
+// descriptor EAGAIN would be reported as a timeout: readiness loops use
+// the descriptor directly instead.) A Conn is used by
 // one goroutine at a time; only CloseWrite and Shutdown may be called from
 // another goroutine while a Read or Write is blocked, to wake it.
 type Conn struct {
@@ -80,6 +82,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 			done += n
 		}
 		switch {
+		case n == 0 && err == nil:
+			// write(2) never does this for a socket and len > 0; if it
+			// did, looping would spin forever.
+			return done, fmt.Errorf("sock: write %s: %w", c.remote, io.ErrShortWrite)
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
