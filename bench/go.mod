@@ -3,6 +3,7 @@ module lbws/bench
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0

@@ -10,7 +10,7 @@ import (
 // runOverhead is the time a run takes beyond wrk's -d: build share, start,
 // readiness probe, wrk's connection set-up, stop. Measured on the reference
 // machine; only the ETA depends on it.
-const runOverhead = 4 * time.Second
+const runOverhead = 2 * time.Second
 
 // buildEstimate is the expected time to build one Go target.
 const buildEstimate = 5 * time.Second

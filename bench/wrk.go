@@ -145,9 +145,10 @@ func runWrk(ctx context.Context, wrk string, args []string, timeout time.Duratio
 	return out, nil
 }
 
-// wrkVersion returns the first line of `wrk -v`.
+// wrkVersion returns the first line of `wrk -v` without the copyright.
 func wrkVersion(wrk string) string {
 	out, _ := exec.Command(wrk, "-v").CombinedOutput()
 	line, _, _ := strings.Cut(string(out), "\n")
+	line, _, _ = strings.Cut(line, " Copyright")
 	return strings.TrimSpace(line)
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// groupMembers returns the pids of the processes in process group pgid.
+func groupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	procs, err := readAllStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, p := range procs {
+		if p.pgrp == pgid {
+			out = append(out, p.pid)
+		}
+	}
+	return out
+}
+
+func TestStopAfterSIGTERM(t *testing.T) {
+	srv, err := startServer(exec.Command("sleep", "60"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.stop(5 * time.Second); got != "exited after SIGTERM (signal: terminated)" {
+		t.Errorf("stop = %q", got)
+	}
+}
+
+func TestStopKillsTheWholeGroup(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	// The shell ignores SIGTERM and so do the children it forks, like a
+	// server that hangs in shutdown with workers.
+	cmd := exec.Command("sh", "-c", `trap "" TERM; sleep 60 & sleep 60 & echo started; wait`)
+	srv, err := startServer(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgid := srv.pid()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(groupMembers(t, pgid)) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(groupMembers(t, pgid)); n < 3 {
+		t.Fatalf("group has %d processes, want 3", n)
+	}
+	got := srv.stop(200 * time.Millisecond)
+	if !strings.HasPrefix(got, "killed: still running 200ms after SIGTERM") {
+		t.Errorf("stop = %q", got)
+	}
+	// SIGKILL is delivered asynchronously to the orphaned sleeps.
+	for len(groupMembers(t, pgid)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, pid := range groupMembers(t, pgid) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if p, err := parseStat(pid, b); err == nil && !strings.Contains(string(b), ") Z ") {
+			t.Errorf("process %d of the group survived: %+v", pid, p)
+		}
+	}
+}
+
+func TestWaitReadyReportsAnEarlyExit(t *testing.T) {
+	srv, err := startServer(exec.Command("sh", "-c", "echo bind: address already in use >&2; exit 3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop(time.Second)
+	err = srv.waitReady(t.Context(), "http://127.0.0.1:1/hello", 5*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("waitReady = %v, want the exit status and the server's output", err)
+	}
+}
+
+func TestWaitReadyTimesOut(t *testing.T) {
+	srv, err := startServer(exec.Command("sleep", "60"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop(time.Second)
+	err = srv.waitReady(t.Context(), "http://127.0.0.1:1/hello", 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Errorf("waitReady = %v, want a timeout", err)
+	}
+}
+
+func TestWaitReadyWantsOKWithoutKeepAlive(t *testing.T) {
+	var closes []bool
+	status := http.StatusServiceUnavailable
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		closes = append(closes, r.Close)
+		w.WriteHeader(status)
+		status = http.StatusOK
+	}))
+	defer ts.Close()
+	srv, err := startServer(exec.Command("sleep", "60"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.stop(time.Second)
+	if err := srv.waitReady(t.Context(), ts.URL+"/hello", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(closes) != "[true true]" {
+		t.Errorf("probes asked to close: %v, want [true true] (a 503, then a 200)", closes)
+	}
+}
+
+func TestTailBuffer(t *testing.T) {
+	b := newTailBuffer(5)
+	if got := b.Tail(); got != "(no output)" {
+		t.Errorf("empty Tail = %q", got)
+	}
+	fmt.Fprint(b, "abc")
+	fmt.Fprint(b, "defg")
+	if got := b.Tail(); got != "cdefg" {
+		t.Errorf("Tail = %q, want cdefg", got)
+	}
+}
+
+func TestFreeAddr(t *testing.T) {
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(addr, "127.0.0.1:") || strings.HasSuffix(addr, ":0") {
+		t.Errorf("freeAddr = %q", addr)
+	}
+}
