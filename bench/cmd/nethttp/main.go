@@ -41,24 +41,24 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, *delay); err != nil {
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("nethttp: %v", err)
+	}
+	fmt.Printf("nethttp: serving apps.Mux on http://%s (hello delay %v); try: curl http://%s/hello\n", l.Addr(), *delay, l.Addr())
+	if err := serve(ctx, l, *delay); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// serve listens on addr and serves apps.Mux(delay) until ctx is done, then
-// shuts down gracefully.
-func serve(ctx context.Context, addr string, delay time.Duration) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("nethttp: %w", err)
-	}
+// serve serves apps.Mux(delay) on l until ctx is done, then shuts down
+// gracefully.
+func serve(ctx context.Context, l net.Listener, delay time.Duration) error {
 	srv := &http.Server{
 		Handler:           gateway.ToHandler(apps.Mux(delay)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 	}
-	fmt.Printf("nethttp: serving apps.Mux on http://%s (hello delay %v); try: curl http://%s/hello\n", l.Addr(), delay, l.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
