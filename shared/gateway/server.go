@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"sync"
 
 	"lbws/shared/http1"
@@ -279,7 +280,29 @@ func (x *exchange) answerFault() (Result, error) {
 		return Result{Status: x.resp.Status(), Bytes: x.resp.Written()},
 			fmt.Errorf("gateway: response aborted: %w", x.fault)
 	}
+	if code, reason, ok := inputFault(x.fault); ok {
+		// The client's body, not the app, is at fault. Where that body
+		// ends is unknown, so the connection closes after the answer.
+		x.resp.DisableKeepAlive()
+		return x.answer(code, reason)
+	}
 	return x.answer(500, "")
+}
+
+// inputFault tells whether a fault came from reading wsgi.input: a
+// malformed or oversized body (an *http1.Error, answered with its status:
+// 400 for bad chunked framing, RFC 9112 7.1; 413 for a body over the
+// limit, RFC 9110 15.5.14), or a body that did not arrive in time (an
+// error matching os.ErrDeadlineExceeded, answered 408, RFC 9110 15.5.9).
+func inputFault(err error) (code int, reason string, ok bool) {
+	var perr *http1.Error
+	switch {
+	case errors.As(err, &perr):
+		return perr.Status, perr.Reason, true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 408, "request body not received in time", true
+	}
+	return 0, "", false
 }
 
 // answer sends a short text response with status code; reason goes in the
