@@ -1,6 +1,9 @@
 package http1
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Parser states.
 const (
@@ -207,7 +210,8 @@ func (p *Parser) line(buf []byte, end int) *Error {
 		return &Error{Status: 400, Reason: "line not terminated by CRLF"}
 	}
 	content := line[:len(line)-2]
-	if bytes.IndexByte(content, '\r') >= 0 {
+	// A bare CR elsewhere in a field line fails the name or value check.
+	if p.state == stateRequestLine && bytes.IndexByte(content, '\r') >= 0 {
 		return &Error{Status: 400, Reason: "bare CR in head"}
 	}
 	switch {
@@ -347,6 +351,8 @@ func splitField(line []byte) (fieldSpan, *Error) {
 		// RFC 9112 5.1: no whitespace is allowed between the field name
 		// and the colon; a server must reject such a line with 400.
 		return fieldSpan{}, &Error{Status: 400, Reason: "whitespace before colon"}
+	case line[i] == '\r':
+		return fieldSpan{}, &Error{Status: 400, Reason: "bare CR in head"}
 	case line[i] != ':' || i == 0:
 		return fieldSpan{}, &Error{Status: 400, Reason: "invalid field name"}
 	}
@@ -360,12 +366,39 @@ func splitField(line []byte) (fieldSpan, *Error) {
 	// RFC 9110 5.5: a value is visible characters, obs-text, SP and HTAB.
 	// NUL, CR, LF and other controls are refused: they are how a value
 	// turns into a second header downstream.
-	for _, c := range line[vs:ve] {
-		if valueCTL[c] {
-			return fieldSpan{}, &Error{Status: 400, Reason: "invalid byte in field value"}
+	if !validValue(line[vs:ve]) {
+		if bytes.IndexByte(line[vs:ve], '\r') >= 0 {
+			return fieldSpan{}, &Error{Status: 400, Reason: "bare CR in head"}
 		}
+		return fieldSpan{}, &Error{Status: 400, Reason: "invalid byte in field value"}
 	}
 	return fieldSpan{name: span{0, i}, value: span{vs, ve}}, nil
+}
+
+// validValue reports whether v holds no byte of valueCTL. It tests eight
+// bytes at a time (a value is most of a head) and looks at single bytes
+// only in a word that has a control or DEL in it, or a tab.
+func validValue(v []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		del := x ^ ones*0x7f // a zero byte where x has DEL
+		if ((x-ones*0x20)&^x|(del-ones)&^del)&highs == 0 {
+			continue // no byte below 0x20 and no DEL
+		}
+		for _, c := range v[i : i+8] {
+			if valueCTL[c] {
+				return false
+			}
+		}
+	}
+	for _, c := range v[i:] {
+		if valueCTL[c] {
+			return false
+		}
+	}
+	return true
 }
 
 // derive updates what the server needs to know from the fields it

@@ -431,3 +431,19 @@ func TestHasBody(t *testing.T) {
 		}
 	}
 }
+
+// TestValidValue checks the word-at-a-time value check against the
+// byte table, for every byte value at every position of a word and its
+// tail.
+func TestValidValue(t *testing.T) {
+	for pos := 0; pos < 19; pos++ {
+		for c := 0; c < 256; c++ {
+			v := []byte(strings.Repeat("a", 19))
+			v[pos] = byte(c)
+			want := !valueCTL[c]
+			if got := validValue(v); got != want {
+				t.Fatalf("validValue with byte %#x at %d = %v; want %v", c, pos, got, want)
+			}
+		}
+	}
+}
