@@ -1,3 +1,50 @@
+// Package http1 reads HTTP/1.1 requests and writes responses, by the book
+// (RFC 9110 semantics, RFC 9112 message syntax) and without I/O of its own,
+// so that a blocking server and an event loop share every line of it.
+//
+// Reading a request has three layers:
+//
+//   - Parser turns bytes into a Request head. Pass it everything received
+//     so far; it answers with the head's length, ErrNeedMore, or an *Error
+//     carrying the status to send (400, 413, 414, 431, 501, 505) before the
+//     connection is closed. It resumes where it stopped, so a head that
+//     arrives one byte per read costs linear work, and after Reset it
+//     parses without allocating: the Request's fields are views into the
+//     caller's buffer.
+//   - BodyDecoder turns the bytes after the head into the body, for
+//     Content-Length and chunked bodies, and stops exactly at the end of
+//     the message, so pipelined requests are safe.
+//   - Reader drives both over a blocking io.Reader (a connection):
+//     ReadRequest, then Body.
+//
+// A blocking server:
+//
+//	r := http1.NewReader(conn, http1.Limits{})
+//	r.OnContinue = func() error { _, err := conn.Write(http1.Continue); return err }
+//	for {
+//		req, err := r.ReadRequest()
+//		var herr *http1.Error
+//		if errors.As(err, &herr) {
+//			conn.Write(http1.ErrorResponse(herr.Status, herr.Reason))
+//		}
+//		if err != nil {
+//			return // io.EOF: the client is done
+//		}
+//		// serve req, reading r.Body(); stop if !req.KeepAlive
+//	}
+//
+// An event loop keeps its own buffer and calls Parser.Parse and
+// BodyDecoder.Decode as bytes arrive.
+//
+// The parser is strict where leniency lets two servers read the same
+// bytes differently (request smuggling): lines end in CRLF only, obs-fold,
+// bare CR and whitespace before a colon are refused, and Content-Length
+// with Transfer-Encoding, conflicting lengths, and codings other than a
+// final chunked are refused (RFC 9112 6.1, 6.3). Every rule is tested,
+// fuzzed (FuzzParse), and compared with net/http (FuzzDifferential).
+//
+// Response writes a response with a cached Date header and the framing the
+// request allows.
 package http1
 
 import (
