@@ -69,6 +69,7 @@ func startNetHTTP(t *testing.T, headerTimeout time.Duration) string {
 // TestNetHTTP runs the whole suite against net/http, the reference: every
 // case passes or is a listed deviation.
 func TestNetHTTP(t *testing.T) {
+	NoLeaks(t)
 	const headerTimeout = 2 * time.Second
 	addr := startNetHTTP(t, headerTimeout)
 	Run(t, addr, Options{
