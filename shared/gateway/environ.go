@@ -142,7 +142,7 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 	}
 	e.RemoteAddr, e.RemotePort = splitAddr(remoteAddr)
 	for _, f := range req.Fields {
-		e.addField(string(f.Name), string(f.Value))
+		addField(e, f.Name, string(f.Value))
 	}
 	if err := e.setTarget(e.RequestURI); err != nil {
 		return nil, err
@@ -156,24 +156,23 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 }
 
 // addField files one header field under its CGI name.
-func (e *Environ) addField(name, value string) {
-	if strings.IndexByte(name, '_') >= 0 {
+func addField[T ~string | ~[]byte](e *Environ, name T, value string) {
+	if hasUnderscore(name) {
 		// X-Foo and X_Foo would both become HTTP_X_FOO: a proxy that
 		// checked one could be bypassed with the other. Like nginx and
 		// gunicorn, drop names with an underscore.
 		return
 	}
-	key := cgiName(name)
-	switch key {
-	case "CONTENT_TYPE":
+	switch {
+	case fieldIs(string(name), "Content-Type"):
 		e.ContentType = value
 		return
-	case "CONTENT_LENGTH":
+	case fieldIs(string(name), "Content-Length"):
 		// The parser has rejected differing repeats (RFC 9112 6.3).
 		e.ContentLength = value
 		return
 	}
-	key = "HTTP_" + key
+	key := cgiName(name)
 	if old, ok := e.Headers[key]; ok {
 		// Repeated fields combine into one list (RFC 9110 section 5.3).
 		value = old + ", " + value
@@ -181,17 +180,33 @@ func (e *Environ) addField(name, value string) {
 	e.Headers[key] = value
 }
 
-// cgiName upper-cases a field name and turns '-' into '_'.
-func cgiName(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '-' {
-			return '_'
+// cgiName returns "HTTP_" and the field name upper-cased with '-' turned
+// into '_', in one allocation.
+func cgiName[T ~string | ~[]byte](name T) string {
+	var b strings.Builder
+	b.Grow(len("HTTP_") + len(name))
+	b.WriteString("HTTP_")
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-':
+			c = '_'
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
 		}
-		if 'a' <= r && r <= 'z' {
-			return r - 'a' + 'A'
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// hasUnderscore reports whether name contains '_'.
+func hasUnderscore[T ~string | ~[]byte](name T) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '_' {
+			return true
 		}
-		return r
-	}, name)
+	}
+	return false
 }
 
 // setTarget fills PATH_INFO and QUERY_STRING from the request-target. For

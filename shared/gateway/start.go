@@ -120,10 +120,8 @@ func checkHeader(f Header) error {
 	if !validName(f.Name) || !validValue(f.Value) {
 		return fmt.Errorf("%w: %q: %q", ErrBadHeader, f.Name, f.Value)
 	}
-	for _, h := range hopByHop {
-		if fieldIs(f.Name, h) {
-			return fmt.Errorf("%w: %s", ErrHopByHop, f.Name)
-		}
+	if isHopByHop(f.Name) {
+		return fmt.Errorf("%w: %s", ErrHopByHop, f.Name)
 	}
 	return nil
 }

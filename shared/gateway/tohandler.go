@@ -230,7 +230,7 @@ func (s *Server) environFromHTTP(r *http.Request) *Environ {
 		if fieldIs(name, "Content-Type") || fieldIs(name, "Content-Length") {
 			continue
 		}
-		e.addField(name, strings.Join(vs, ", "))
+		addField(e, name, strings.Join(vs, ", "))
 	}
 	if len(r.TransferEncoding) > 0 {
 		e.Headers["HTTP_TRANSFER_ENCODING"] = strings.Join(r.TransferEncoding, ", ")
