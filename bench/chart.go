@@ -5,10 +5,12 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -68,6 +70,11 @@ func buildChart(r *Results) (*plot.Plot, error) {
 		bars.Offset = vg.Length(float64(j)-float64(len(targets)-1)/2) * width
 		p.Add(bars)
 		p.Legend.Add(t, bars)
+		labels, err := barLabels(vals, bars.Offset)
+		if err != nil {
+			return nil, fmt.Errorf("chart labels for %s: %w", t, err)
+		}
+		p.Add(labels)
 	}
 	for i, w := range r.Workloads {
 		if b := w.Bound(); b > 0 {
@@ -84,6 +91,44 @@ func buildChart(r *Results) (*plot.Plot, error) {
 	// Two decades of headroom keep the legend clear of the bars.
 	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(top))+2)
 	return p, nil
+}
+
+// barLabels writes each bar's QPS above it, turned upright so that narrow
+// bars keep their figures apart.
+func barLabels(vals plotter.Values, offset vg.Length) (*plotter.Labels, error) {
+	var xy plotter.XYLabels
+	for i, v := range vals {
+		if v <= 0 {
+			continue
+		}
+		xy.XYs = append(xy.XYs, plotter.XY{X: float64(i), Y: v})
+		xy.Labels = append(xy.Labels, shortQPS(v))
+	}
+	labels, err := plotter.NewLabels(xy)
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].Rotation = math.Pi / 2
+		labels.TextStyle[i].XAlign = text.XLeft
+		labels.TextStyle[i].YAlign = text.YCenter
+		labels.TextStyle[i].Font.Size = vg.Points(8)
+	}
+	labels.Offset = vg.Point{X: offset, Y: vg.Points(2)}
+	return labels, nil
+}
+
+// shortQPS writes a bar's figure in a few characters: 4.7, 38, 4.7k, 156k.
+func shortQPS(v float64) string {
+	switch {
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case v < 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v < 10000:
+		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "k"
+	}
+	return strconv.FormatFloat(v/1000, 'f', 0, 64) + "k"
 }
 
 // chartTargets lists the targets with at least one measured row, in the

@@ -87,7 +87,7 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	targets := fs.String("targets", "", "comma list of targets (`names` or stage numbers: 02,nethttp,gunicorn,nginx); empty: all")
 	wls := fs.String("workloads", "", "comma list of workloads: "+workloadNames()+"; empty: article,overhead")
 	duration := fs.Duration("duration", defaultDuration, "length of each wrk run")
-	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+") and keep-alive workloads only: a first table in a few minutes")
+	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each): a first table in about 3 minutes")
 	out := fs.String("out", "", "results `directory` (default bench/results)")
 	docs := fs.String("docs", "", "`directory` for results.md and results.svg (default docs, or next to the raw outputs with -quick)")
 	render := fs.String("render", "", "rebuild results.md and results.svg from this results `file` and exit")

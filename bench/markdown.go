@@ -47,7 +47,7 @@ func writeIntro(b *strings.Builder, r *Results) {
 	m := r.Machine
 	kind := "full run"
 	if r.Quick {
-		kind = "quick run (short runs, a reduced set: a first look, not the reference)"
+		kind = "quick run (short runs: a first look, not the reference)"
 	}
 	fmt.Fprintf(b, "Produced by `%s`, a %s started %s with %s per wrk run.\n\n",
 		r.Command, kind, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Duration)

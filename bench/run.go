@@ -99,9 +99,6 @@ func selection(cfg config) ([]Workload, []Target, error) {
 	wl := cfg.workloads
 	if len(wl) == 0 {
 		wl = []string{"article", "overhead"}
-		if cfg.quick {
-			wl = quickWorkloads
-		}
 	}
 	ws, err := selectWorkloads(wl)
 	if err != nil {
@@ -184,7 +181,7 @@ func (r *runner) runAll(ctx context.Context, plan []plannedRun, res *Results) er
 		prog.begin(i+1, len(plan), p)
 		row := r.measure(ctx, p.t, p.w)
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted during %s %s; %d rows kept in %s: %w",
+			return fmt.Errorf("interrupted during %s %s; rows kept: %d in %s (go run ./bench -render on it rebuilds the docs): %w",
 				p.t.Name, p.w.Name, len(res.Rows), r.json, ctx.Err())
 		}
 		res.Rows = append(res.Rows, row)

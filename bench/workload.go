@@ -39,9 +39,6 @@ var workloads = []Workload{
 		Summary: "no sleep, wrk -t1 -c50, a new connection per request"},
 }
 
-// quickWorkloads are the workloads -quick runs when -workloads is not given.
-var quickWorkloads = []string{"article-keepalive", "overhead-keepalive"}
-
 // Bound is the Little's-law ceiling on throughput for this workload:
 // L = λW, so with L requests in flight (the connections) and each taking at
 // least W (the app's delay), λ <= L/W. It returns 0 when the app does not

@@ -54,7 +54,6 @@ func TestSelectWorkloads(t *testing.T) {
 		{[]string{"article"}, []string{"article-keepalive", "article-close"}},
 		{[]string{"overhead-close", "article"}, []string{"article-keepalive", "article-close", "overhead-close"}},
 		{[]string{"overhead", "overhead-close"}, []string{"overhead-keepalive", "overhead-close"}},
-		{quickWorkloads, quickWorkloads},
 	}
 	for _, tt := range tests {
 		got, err := selectWorkloads(tt.list)
