@@ -6,13 +6,12 @@ import (
 	"io"
 	"log"
 	"net"
-	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"lbws/shared/conformance"
 	"lbws/shared/sock"
 )
 
@@ -176,7 +175,7 @@ func TestStopWithIdleClientConnected(t *testing.T) {
 }
 
 func TestStopLeaksNothing(t *testing.T) {
-	fds, gs := openFDs(t), runtime.NumGoroutine()
+	conformance.NoLeaks(t) // checked after the servers below are stopped
 	for i := 0; i < 3; i++ {
 		lfd, err := sock.Listen("127.0.0.1:0")
 		if err != nil {
@@ -197,31 +196,6 @@ func TestStopLeaksNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	settle(t, "open fds", fds, func() int { return openFDs(t) })
-	settle(t, "goroutines", gs, runtime.NumGoroutine)
-}
-
-// settle waits up to two seconds for count() to come back to want; closed
-// sockets and exiting goroutines take a moment to disappear.
-func settle(t *testing.T, what string, want int, count func() int) {
-	t.Helper()
-	got := count()
-	for deadline := time.Now().Add(2 * time.Second); got > want && time.Now().Before(deadline); got = count() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got > want {
-		t.Errorf("%s: %d after stop, %d before", what, got, want)
-	}
-}
-
-// openFDs counts this process's open file descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count descriptors here: %v", err)
-	}
-	return len(ents)
 }
 
 // syncBuffer is a bytes.Buffer that the server's logger and the test may

@@ -7,7 +7,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -130,29 +129,6 @@ func wantStatus(t *testing.T, resp *http.Response, code int) {
 	if !resp.Close {
 		t.Errorf("response without Connection: close (header %v)", resp.Header)
 	}
-}
-
-// settle waits up to two seconds for count() to come back to want;
-// closed sockets and exiting goroutines take a moment to disappear.
-func settle(t *testing.T, what string, want int, count func() int) {
-	t.Helper()
-	got := count()
-	for deadline := time.Now().Add(2 * time.Second); got > want && time.Now().Before(deadline); got = count() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got > want {
-		t.Errorf("%s: %d after stop, %d before", what, got, want)
-	}
-}
-
-// openFDs counts this process's open file descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count descriptors here: %v", err)
-	}
-	return len(ents)
 }
 
 // syncBuffer is a bytes.Buffer that the server's logger and the test may

@@ -7,12 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"lbws/shared/apps"
+	"lbws/shared/conformance"
 	"lbws/shared/gateway"
 )
 
@@ -290,7 +290,7 @@ func TestStopDoesNotWaitForAnIdleClient(t *testing.T) {
 }
 
 func TestNoLeaks(t *testing.T) {
-	fds, gs := openFDs(t), runtime.NumGoroutine()
+	conformance.NoLeaks(t) // checked after every cleanup below
 	for i := 0; i < 3; i++ {
 		ts := start(t, config{App: apps.Mux(0)})
 		for _, raw := range []string{getHello, "GARBAGE\r\n\r\n", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"} {
@@ -300,6 +300,4 @@ func TestNoLeaks(t *testing.T) {
 		ts.shutdown(t)
 		idle.Close()
 	}
-	settle(t, "open fds", fds, func() int { return openFDs(t) })
-	settle(t, "goroutines", gs, runtime.NumGoroutine)
 }

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"lbws/shared/apps"
+	"lbws/shared/conformance"
+)
+
+// TestConformance runs the shared HTTP suite against 02. This server
+// serves one request per connection, one connection at a time, so the
+// keep-alive, pipelining and concurrency groups are skipped, each with
+// that reason.
+func TestConformance(t *testing.T) {
+	const headerTimeout = time.Second
+	conformance.NoLeaks(t)
+	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: headerTimeout})
+	conformance.Run(t, ts.addr, conformance.Options{
+		KeepAlive:     false, // every response says Connection: close
+		Pipelining:    false, // so a second request never reaches the parser
+		Concurrent:    false, // one connection at a time
+		HeaderTimeout: headerTimeout,
+	})
+}
