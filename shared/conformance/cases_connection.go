@@ -60,7 +60,7 @@ func keepAliveCases() []Case {
 			Run: sequence("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n", wantStatus(200), helloReq, wantBody(helloBody))},
 		{Name: "keepalive/get-with-body", Needs: KeepAlive,
 			Why: "a GET may carry a Content-Length body (RFC 9110 9.3.1); it is consumed, not read as the next request (RFC 9112 6.3)",
-			Run: sequence("GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 14\r\n\r\nGET /x HTTP/1.1", wantBody(helloBody), helloReq, wantBody(helloBody))},
+			Run: sequence("GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 15\r\n\r\nGET /x HTTP/1.1", wantBody(helloBody), helloReq, wantBody(helloBody))},
 		{Name: "keepalive/unread-body", Needs: KeepAlive,
 			Why: "a body the app did not read is discarded before the next request, or the server closes with Connection: close (RFC 9112 9.3, 9.6)",
 			Run: unreadBody},

@@ -54,7 +54,7 @@ func requestLineCases() []Case {
 			"HTTP/1.2: RFC 9110 2.5 says process it as 1.1 (200); refusing it with 505 is also safe; anything else is wrong",
 			"GET /hello HTTP/1.2\r\nHost: t\r\n\r\n", wantStatus(200, 505)),
 		simple("requestline/double-space",
-			"the request line is separated by single SPs (RFC 9112 3); lenient word splitting invites smuggling, so 400",
+			"the request line is separated by single SPs (RFC 9112 3); the RFC lets a recipient split on any whitespace but warns that this invites smuggling, so this suite is stricter and wants 400",
 			"GET  /hello HTTP/1.1\r\nHost: t\r\n\r\n", wantStatus(400)),
 		simple("requestline/tab-separator",
 			"a tab is not SP in the request line (RFC 9112 3): 400",

@@ -273,8 +273,8 @@ func RunCases(addr string, opts Options, filter func(name string) bool, out io.W
 				skipped++
 				fmt.Fprintf(out, "SKIP %s: %s\n", r.Case.Name, indent(r.Reason))
 			}
-			if r.Log != "" {
-				fmt.Fprintf(out, "%s\n", indent("  "+r.Log))
+			if r.Log != "" && r.Outcome != Fail { // a failure shows its bytes already
+				fmt.Fprintf(out, "    %s\n", indent(strings.TrimLeft(r.Log, " ")))
 			}
 		}
 	}

@@ -1,0 +1,155 @@
+// Command h1check runs the conformance suite against a running server.
+//
+// MANUAL_PLACEHOLDER
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+
+	"lbws/shared/conformance"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// config is what the command line asks for.
+type config struct {
+	addr string              // server address
+	opts conformance.Options // what the server supports
+	run  *regexp.Regexp      // only cases matching; nil: all
+	skip *regexp.Regexp      // not cases matching; nil: none
+	list bool                // print the cases instead of running them
+}
+
+// errUsage marks a command-line mistake: exit status 2.
+var errUsage = errors.New("usage")
+
+// run is main without the exit, so it can be tested: it returns the exit
+// status (0 all passed, 1 a case failed, 2 usage error).
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseArgs(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "h1check: %v\n", err)
+		}
+		return 2
+	}
+	if cfg.list {
+		for _, c := range conformance.Cases() {
+			if cfg.selected(c.Name) {
+				fmt.Fprintf(stdout, "%s\t%s\n", c.Name, c.Why)
+			}
+		}
+		return 0
+	}
+	passed, failed, skipped := conformance.RunCases(cfg.addr, cfg.opts, cfg.selected, stdout)
+	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if skipped > 0 {
+		summary += fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintln(stdout, summary)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// selected reports whether the -run and -skip patterns select name.
+func (c *config) selected(name string) bool {
+	if c.run != nil && !c.run.MatchString(name) {
+		return false
+	}
+	return c.skip == nil || !c.skip.MatchString(name)
+}
+
+// parseArgs reads the flags and the address.
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("h1check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: h1check [flags] HOST:PORT\n\nRuns the HTTP/1.1 conformance cases against the server at HOST:PORT.\n\n")
+		fs.PrintDefaults()
+	}
+	var (
+		cfg                config
+		runPat, skipPat    string
+		maxLine, maxHeader int
+		maxFields          int
+		maxBody            int64
+	)
+	fs.StringVar(&runPat, "run", "", "run only the cases whose names match this `regexp`")
+	fs.StringVar(&skipPat, "skip", "", "skip the cases whose names match this `regexp`")
+	fs.BoolVar(&cfg.list, "list", false, "list the cases (name and expectation) and exit")
+	fs.BoolVar(&cfg.opts.Verbose, "v", false, "show the bytes sent and received for every case")
+	fs.DurationVar(&cfg.opts.Timeout, "timeout", conformance.DefaultTimeout, "time limit per case")
+	fs.BoolVar(&cfg.opts.KeepAlive, "keepalive", true, "the server keeps connections open; false skips the cases that need it")
+	fs.BoolVar(&cfg.opts.Pipelining, "pipelining", true, "the server answers pipelined requests; false skips those cases")
+	fs.BoolVar(&cfg.opts.Concurrent, "concurrent", true, "the server serves clients concurrently; false skips those cases and runs cases one at a time")
+	fs.DurationVar(&cfg.opts.HeaderTimeout, "header-timeout", 0, "the server's header read timeout; 0 skips the timeout cases")
+	fs.IntVar(&maxLine, "max-request-line", 0, "the server's request-line limit in bytes (0: the shared parser's default)")
+	fs.IntVar(&maxHeader, "max-header-bytes", 0, "the server's head size limit in bytes (0: default)")
+	fs.IntVar(&maxFields, "max-fields", 0, "the server's limit on header fields (0: default)")
+	fs.Int64Var(&maxBody, "max-body", 0, "the server's body size limit in bytes (0: default)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if !cfg.opts.KeepAlive {
+		cfg.opts.Pipelining = false
+	}
+	cfg.opts.Limits.MaxRequestLine, cfg.opts.Limits.MaxHeaderBytes = maxLine, maxHeader
+	cfg.opts.Limits.MaxFields, cfg.opts.Limits.MaxBody = maxFields, maxBody
+	var err error
+	if cfg.run, err = compile("-run", runPat); err != nil {
+		return nil, err
+	}
+	if cfg.skip, err = compile("-skip", skipPat); err != nil {
+		return nil, err
+	}
+	if cfg.list {
+		return &cfg, nil
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return nil, fmt.Errorf("%w: want exactly one HOST:PORT, got %d arguments", errUsage, fs.NArg())
+	}
+	cfg.addr = fs.Arg(0)
+	if err := checkAddr(cfg.addr); err != nil {
+		return nil, err
+	}
+	if cfg.opts.Timeout <= 0 {
+		return nil, fmt.Errorf("%w: -timeout must be positive", errUsage)
+	}
+	return &cfg, nil
+}
+
+// compile compiles a flag's regexp; "" means none.
+func compile(flagName, pat string) (*regexp.Regexp, error) {
+	if pat == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad %s pattern: %v", errUsage, flagName, err)
+	}
+	return re, nil
+}
+
+// checkAddr accepts HOST:PORT with a numeric port.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: address %q: %v", errUsage, addr, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 || host == "" {
+		return fmt.Errorf("%w: address %q: want HOST:PORT with a port from 1 to 65535", errUsage, addr)
+	}
+	return nil
+}
