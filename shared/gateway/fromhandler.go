@@ -1,7 +1,8 @@
 package gateway
 
 import (
-	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,12 +18,20 @@ import (
 // ServeMux, a router), on our servers: the article's point that one server
 // runs any framework that speaks the gateway interface.
 //
-// The handler's response is collected in memory and then handed to
-// start_response as one chunk with an exact Content-Length. As in net/http
-// the status defaults to 200, only the first WriteHeader counts, and a
-// missing Content-Type is sniffed from the body. Hop-by-hop fields the
+// The handler runs in its own goroutine and its output becomes the Body:
+// what it writes is collected until it calls Flush (http.Flusher), has
+// written 32 KiB, or returns, and each of those becomes one chunk, so a
+// streaming handler streams. A handler that returns having written less
+// than 32 KiB without flushing gets an exact Content-Length. As in net/http
+// the status defaults to 200, only the first WriteHeader counts, headers
+// changed after the response started are ignored, and a missing
+// Content-Type is sniffed from the first bytes. Hop-by-hop fields the
 // handler sets (a Connection: close, say) are dropped: the server decides
-// about the connection.
+// about the connection. A panic in the handler is re-raised in Body.Next,
+// where the server turns it into a 500. Close cancels the request's
+// context and waits for the handler to return, so the handler never
+// outlives the request (and never reads the body after the server
+// moved on).
 func FromHandler(h http.Handler) App {
 	return func(env *Environ, start StartResponse) Body {
 		r, err := newHTTPRequest(env)
@@ -34,9 +43,11 @@ func FromHandler(h http.Handler) App {
 			}, nil)
 			return Bytes(msg)
 		}
-		rw := &recorder{header: make(http.Header)}
-		h.ServeHTTP(rw, r)
-		return rw.finish(start)
+		ctx, cancel := context.WithCancel(context.Background())
+		b := &handlerBody{start: start, cancel: cancel, msgs: make(chan handlerOutput)}
+		rw := &streamWriter{header: make(http.Header), msgs: b.msgs, done: ctx.Done()}
+		go rw.run(h, r.WithContext(ctx))
+		return b
 	}
 }
 
@@ -112,51 +123,169 @@ func setHTTPBody(r *http.Request, env *Environ) {
 	}
 }
 
-// recorder is the http.ResponseWriter FromHandler gives the handler.
-type recorder struct {
-	header http.Header  // fields the handler set
-	code   int          // status; 0 until WriteHeader or Write
-	body   bytes.Buffer // the whole body
+// flushSize is how much a handler may write before FromHandler sends it
+// on as a chunk without being asked to flush.
+const flushSize = 32 << 10
+
+// errRequestEnded is returned by the handler's Write after the server
+// closed the Body (the request is over, or the client went away).
+var errRequestEnded = errors.New("gateway: request ended")
+
+// handlerOutput is one message from the handler goroutine to the Body.
+type handlerOutput struct {
+	code   int         // status, set in the first message
+	header http.Header // snapshot of the header, set in the first message
+	chunk  []byte      // body bytes; owned by the receiver
+	last   bool        // the handler returned; chunk is the rest of the body
+	panic  any         // the handler panicked with this value
+}
+
+// streamWriter is the http.ResponseWriter the handler writes to. It lives
+// in the handler's goroutine.
+type streamWriter struct {
+	header http.Header          // fields the handler sets
+	code   int                  // status; 0 until WriteHeader or Write
+	sent   bool                 // the first message (with the head) went out
+	buf    []byte               // body bytes not yet sent
+	msgs   chan<- handlerOutput // to the Body
+	done   <-chan struct{}      // closed when the Body is closed
+}
+
+// run serves r with h and reports the end (or a panic) to the Body.
+func (rw *streamWriter) run(h http.Handler, r *http.Request) {
+	defer close(rw.msgs)
+	defer func() {
+		if v := recover(); v != nil {
+			rw.send(handlerOutput{panic: v})
+		}
+	}()
+	h.ServeHTTP(rw, r)
+	rw.flush(true)
 }
 
 // Header returns the response header map.
-func (rw *recorder) Header() http.Header { return rw.header }
+func (rw *streamWriter) Header() http.Header { return rw.header }
 
 // WriteHeader records the status; later calls are ignored, as are 1xx
-// informational statuses, which net/http would send ahead.
-func (rw *recorder) WriteHeader(code int) {
+// informational statuses, which the gateway cannot send.
+func (rw *streamWriter) WriteHeader(code int) {
 	if rw.code != 0 || (code >= 100 && code < 200) {
 		return
 	}
 	rw.code = code
 }
 
-// Write appends to the body, with an implicit 200 first.
-func (rw *recorder) Write(p []byte) (int, error) {
+// Write collects p, sending a chunk when flushSize is reached.
+func (rw *streamWriter) Write(p []byte) (int, error) {
 	if rw.code == 0 {
 		rw.WriteHeader(http.StatusOK)
 	}
-	return rw.body.Write(p)
+	rw.buf = append(rw.buf, p...)
+	if len(rw.buf) >= flushSize {
+		if err := rw.flush(false); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
-// finish passes the recorded response to start_response.
-func (rw *recorder) finish(start StartResponse) Body {
+// Flush sends what was written so far (http.Flusher).
+func (rw *streamWriter) Flush() { rw.flush(false) }
+
+// flush sends the collected bytes as one chunk; last marks the end.
+func (rw *streamWriter) flush(last bool) error {
 	if rw.code == 0 {
-		rw.code = http.StatusOK
+		rw.WriteHeader(http.StatusOK)
 	}
-	body := rw.body.Bytes()
-	bodyless := rw.code == 204 || rw.code == 304
-	if _, ok := rw.header["Content-Type"]; !ok && len(body) > 0 && !bodyless {
-		rw.header.Set("Content-Type", http.DetectContentType(body))
+	m := handlerOutput{chunk: rw.buf, last: last}
+	if !rw.sent {
+		m.code, m.header, rw.sent = rw.code, rw.header.Clone(), true
 	}
-	if rw.header.Get("Content-Length") == "" && !bodyless {
-		rw.header.Set("Content-Length", strconv.Itoa(len(body)))
-	}
-	status := fmt.Sprintf("%03d %s", rw.code, http.StatusText(rw.code))
-	if _, err := start(status, flatten(rw.header), nil); err != nil {
+	rw.buf = nil
+	return rw.send(m)
+}
+
+// send hands m to the Body, unless the Body was closed.
+func (rw *streamWriter) send(m handlerOutput) error {
+	select {
+	case rw.msgs <- m:
 		return nil
+	case <-rw.done:
+		return errRequestEnded
 	}
-	return Bytes(body)
+}
+
+// handlerBody is the Body FromHandler returns. It lives in the server's
+// goroutine.
+type handlerBody struct {
+	start  StartResponse      // start_response, called with the first chunk
+	cancel context.CancelFunc // cancels the handler's request context
+	msgs   chan handlerOutput // from the handler goroutine
+	write  WriteFunc          // from start; nil until the first output
+	ended  bool               // the last chunk was returned
+}
+
+// Next returns the handler's output. Chunks it flushed before its end go
+// out at once through PEP 3333's write callable, so a streaming handler
+// streams; the last chunk is returned, so that a handler that wrote
+// everything at once gets an exact Content-Length.
+func (b *handlerBody) Next() ([]byte, error) {
+	for !b.ended {
+		m, ok := <-b.msgs
+		if !ok {
+			break
+		}
+		if m.panic != nil {
+			panic(m.panic)
+		}
+		if b.write == nil {
+			w, err := b.startResponse(m)
+			if err != nil {
+				return nil, err
+			}
+			b.write = w
+		}
+		if m.last {
+			b.ended = true
+			return m.chunk, nil
+		}
+		if len(m.chunk) == 0 {
+			continue
+		}
+		if err := b.write(m.chunk); err != nil {
+			// The client went away; the server reports that
+			// when it ends the response. Close stops the handler.
+			break
+		}
+	}
+	return nil, io.EOF
+}
+
+// startResponse passes the handler's status and headers to start_response.
+// A handler that finished within its first chunk gets an exact
+// Content-Length, as net/http gives it.
+func (b *handlerBody) startResponse(m handlerOutput) (WriteFunc, error) {
+	bodyless := m.code == 204 || m.code == 304
+	if _, ok := m.header["Content-Type"]; !ok && len(m.chunk) > 0 && !bodyless {
+		m.header.Set("Content-Type", http.DetectContentType(m.chunk))
+	}
+	if m.last && m.header.Get("Content-Length") == "" && !bodyless {
+		m.header.Set("Content-Length", strconv.Itoa(len(m.chunk)))
+	}
+	status := fmt.Sprintf("%03d %s", m.code, http.StatusText(m.code))
+	w, err := b.start(status, flatten(m.header), nil)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: handler response: %w", err)
+	}
+	return w, nil
+}
+
+// Close cancels the handler's context and waits for it to return.
+func (b *handlerBody) Close() error {
+	b.cancel()
+	for range b.msgs {
+	}
+	return nil
 }
 
 // flatten lists the fields of h in name order, without hop-by-hop ones.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -305,5 +306,103 @@ func TestRoundTrip(t *testing.T) {
 	resp.Body.Close()
 	if string(body) != "round trip" || resp.Header.Get("Content-Type") != "a/b" {
 		t.Errorf("got %q, %v", body, resp.Header)
+	}
+}
+
+// notifyWriter closes seen once the bytes written to it contain want.
+type notifyWriter struct {
+	bytes.Buffer
+	want string        // what to wait for
+	seen chan struct{} // closed when want was written
+}
+
+// Write buffers p and checks for want.
+func (w *notifyWriter) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if w.seen != nil && strings.Contains(w.String(), w.want) {
+		close(w.seen)
+		w.seen = nil
+	}
+	return n, err
+}
+
+func TestFromHandlerStreams(t *testing.T) {
+	proceed := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first;")
+		w.(http.Flusher).Flush()
+		select {
+		case <-proceed:
+		case <-time.After(5 * time.Second):
+			io.WriteString(w, "first chunk never reached the client;")
+		}
+		io.WriteString(w, "second")
+	})
+	out := &notifyWriter{want: "first;", seen: proceed}
+	s := serveTo(t, gateway.FromHandler(h), get, out)
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(out), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "first;second" || len(resp.TransferEncoding) == 0 {
+		t.Errorf("body %q, Transfer-Encoding %v; want %q chunked", body, resp.TransferEncoding, "first;second")
+	}
+}
+
+func TestFromHandlerLargeWrite(t *testing.T) {
+	big := strings.Repeat("x", 100_000)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) })
+	s := serve(t, gateway.FromHandler(h), get)
+	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(s.out)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != big {
+		t.Errorf("got %d bytes, want %d", len(body), len(big))
+	}
+}
+
+func TestFromHandlerStopsWhenClientGoes(t *testing.T) {
+	ended := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(ended)
+		for i := 0; i < 1000; i++ {
+			if _, err := io.WriteString(w, "tick\n"); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			if r.Context().Err() != nil {
+				return
+			}
+		}
+	})
+	s := serveTo(t, gateway.FromHandler(h), get, failWriter{})
+	if s.err == nil || s.res.KeepAlive {
+		t.Errorf("Serve = %+v, %v; want the write error", s.res, s.err)
+	}
+	select {
+	case <-ended:
+	default:
+		t.Error("the handler was still running when Serve returned")
+	}
+	if s.log != "" {
+		t.Errorf("log %q: a client going away is not the handler's fault", s.log)
+	}
+}
+
+func TestFromHandlerPanicAfterFlush(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		panic("late failure")
+	})
+	s := serve(t, gateway.FromHandler(h), get)
+	if s.err == nil || s.res.KeepAlive || !strings.Contains(s.log, "late failure") {
+		t.Errorf("Serve = %+v, %v, log %q; want an aborted response and the panic logged", s.res, s.err, s.log)
 	}
 }
