@@ -245,7 +245,7 @@ func (x *exchange) commit(contentLength int64) error {
 // client's connection.
 func (x *exchange) writeError(err error) error {
 	if errors.Is(err, http1.ErrBodyTooLong) || errors.Is(err, http1.ErrBodyTooShort) {
-		x.s.logf("gateway: %s: %v", x.where(), err)
+		x.s.logf("%s: %v", x.where(), err)
 		return fmt.Errorf("%w: %w", ErrLengthAbused, err)
 	}
 	return fmt.Errorf("gateway: %w", err)
@@ -275,7 +275,7 @@ func (x *exchange) complete() (Result, error) {
 // answerFault logs the fault and answers 500 if the response has not
 // begun; otherwise the connection must end.
 func (x *exchange) answerFault() (Result, error) {
-	x.s.logf("gateway: %s: %v", x.where(), x.fault)
+	x.s.logf("%s: %v", x.where(), x.fault)
 	if x.resp.HeaderWritten() {
 		return Result{Status: x.resp.Status(), Bytes: x.resp.Written()},
 			fmt.Errorf("gateway: response aborted: %w", x.fault)

@@ -43,7 +43,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if x.head.contentLength >= 0 && x.written != x.head.contentLength && r.Method != "HEAD" {
 		// net/http closes the connection itself after a short body and
 		// refuses the excess of a long one; say why in the log.
-		s.logf("gateway: %s %s: %v", r.Method, r.RequestURI, ErrLengthAbused)
+		s.logf("%s %s: %v", r.Method, r.RequestURI, ErrLengthAbused)
 	}
 }
 
@@ -190,7 +190,7 @@ func (x *httpExchange) send(p []byte) error {
 // answerFault logs the fault and answers 500, or aborts the connection if
 // the response has begun.
 func (x *httpExchange) answerFault() {
-	x.s.logf("gateway: %s %s: %v", x.r.Method, x.r.RequestURI, x.fault)
+	x.s.logf("%s %s: %v", x.r.Method, x.r.RequestURI, x.fault)
 	if x.committed {
 		// Tells net/http to drop the connection without logging again.
 		panic(http.ErrAbortHandler)
