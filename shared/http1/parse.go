@@ -237,8 +237,11 @@ func (p *Parser) requestLine(line []byte, off int) *Error {
 	}
 	rest := line[sp1+1:]
 	sp2 := bytes.IndexByte(rest, ' ')
-	if sp2 <= 0 {
+	switch {
+	case sp2 < 0:
 		return &Error{Status: 400, Reason: "malformed request line"}
+	case sp2 == 0:
+		return &Error{Status: 400, Reason: "empty request-target"}
 	}
 	target, version := rest[:sp2], rest[sp2+1:]
 	p.method = span{off, off + sp1}
