@@ -246,12 +246,14 @@ func (p *Parser) requestLine(line []byte, off int) *Error {
 	target, version := rest[:sp2], rest[sp2+1:]
 	p.method = span{off, off + sp1}
 	p.target = span{off + sp1 + 1, off + sp1 + 1 + sp2}
-	if e := checkTarget(line[:sp1], target); e != nil {
+	// The version first: a request in a version we do not speak (such as
+	// the HTTP/2 preface "PRI * HTTP/2.0") is 505 whatever its target.
+	v, e := parseVersion(version)
+	if e != nil {
 		return e
 	}
-	v, e := parseVersion(version)
 	p.version = v
-	return e
+	return checkTarget(line[:sp1], target)
 }
 
 // parseVersion parses HTTP-version (RFC 9112 2.3): "HTTP/" DIGIT "." DIGIT,

@@ -212,9 +212,13 @@ func TestParseErrors(t *testing.T) {
 		{"asterisk with GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400}, // RFC 9112 3.2.4: OPTIONS only
 		{"authority-form with GET", "GET example.com HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
 		{"CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", Limits{}, 501}, // not a proxy
+		// RFC 9110 15.6.6: a well-formed version we do not serve is 505.
 		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", Limits{}, 505},
 		{"HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", Limits{}, 505},
 		{"HTTP/1.2", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", Limits{}, 505},
+		// The HTTP/2 connection preface (RFC 9113 3.4) is 505, not a bad target.
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Limits{}, 505},
+		// RFC 9112 3 and RFC 9110 15.5.15: a target too long to buffer is 414.
 		{"long target", "GET /" + strings.Repeat("a", 100) + " HTTP/1.1\r\nHost: a\r\n\r\n", small, 414},
 		{"long target, default limit", "GET /" + strings.Repeat("a", DefaultMaxRequestLine) + " HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 414},
 		// Line endings (RFC 9112 2.2).
@@ -240,18 +244,26 @@ func TestParseErrors(t *testing.T) {
 		{"two Hosts in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", Limits{}, 400},
 		{"invalid Host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", Limits{}, 400},
 		// Message length (RFC 9112 6).
+		// RFC 9112 6.1: both framings at once is the smuggling pattern: 400.
 		{"CL and TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", Limits{}, 400},
 		{"TE and CL", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", Limits{}, 400},
 		{"TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", Limits{}, 400},
+		// RFC 9112 6.3 item 4: a request whose final coding is not chunked
+		// has no knowable length: 400.
 		{"TE gzip only", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", Limits{}, 400},
 		{"TE chunked then gzip", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", Limits{}, 400},
 		{"TE chunked then gzip on two lines", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", Limits{}, 400},
+		// RFC 9112 6.1: chunked must not be applied twice: 400.
 		{"TE chunked twice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", Limits{}, 400},
 		{"TE empty", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\n\r\n", Limits{}, 400},
 		{"TE not a token", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", Limits{}, 400},
 		{"TE chunked with a suffix", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunkedx\r\n\r\n", Limits{}, 400},
+		// RFC 9112 6.1: a coding we do not implement, before a final
+		// chunked, is 501: the framing is clear but we cannot decode it.
 		{"TE gzip, chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Limits{}, 501},
 		{"TE gzip line then chunked line", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", Limits{}, 501},
+		// RFC 9110 8.6: Content-Length = 1*DIGIT; anything else is 400
+		// because a front end may read another length from it.
 		{"CL letters", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5a\r\n\r\n", Limits{}, 400},
 		{"CL empty", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", Limits{}, 400},
 		{"CL negative", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", Limits{}, 400},
@@ -262,9 +274,12 @@ func TestParseErrors(t *testing.T) {
 		{"CL different lines", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", Limits{}, 400},
 		{"CL different list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", Limits{}, 400},
 		{"CL list with empty element", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5,\r\n\r\n", Limits{}, 400},
+		// RFC 9110 15.5.14: a declared body over the limit is 413 at once,
+		// before the client sends it.
 		{"CL over the body limit", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", small, 413},
 		{"CL over the default body limit", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775807\r\n\r\n", Limits{}, 413},
-		// Limits.
+		// Limits: RFC 6585 5 says 431 for a head or a field count over the
+		// server's bound, whether or not the head ever ends.
 		{"too many fields", crlf("GET / HTTP/1.1\nHost: a\nA: 1\nB: 2\nC: 3\nD: 4\n\n"), small, 431},
 		{"head too large", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("x", 300) + "\r\n\r\n", small, 431},
 		{"head too large, no end", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("x", 300), small, 431},
