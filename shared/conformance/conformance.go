@@ -274,7 +274,7 @@ func RunCases(addr string, opts Options, filter func(name string) bool, out io.W
 				fmt.Fprintf(out, "SKIP %s: %s\n", r.Case.Name, indent(r.Reason))
 			}
 			if r.Log != "" && r.Outcome != Fail { // a failure shows its bytes already
-				fmt.Fprintf(out, "    %s\n", indent(strings.TrimLeft(r.Log, " ")))
+				fmt.Fprintf(out, "  %s\n", strings.ReplaceAll(r.Log, "\n", "\n  "))
 			}
 		}
 	}

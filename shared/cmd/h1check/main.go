@@ -1,6 +1,76 @@
-// Command h1check runs the conformance suite against a running server.
+// Command h1check runs this repository's HTTP/1.1 conformance suite
+// (lbws/shared/conformance) against any running server: ours, nginx,
+// gunicorn, net/http. Every case is a raw byte exchange over TCP, checked
+// against RFC 9110 and RFC 9112.
 //
-// MANUAL_PLACEHOLDER
+// Usage:
+//
+//	go run ./shared/cmd/h1check [flags] HOST:PORT
+//
+// It prints one line per case, PASS, FAIL with what was sent, what came
+// back and what was expected, or SKIP with the reason, and as its last line
+// "N passed, N failed" (", N skipped" follows when any were skipped). The
+// exit status is 0 when every case passed, 1 when any failed, 2 on a usage
+// error (no address, a bad address, a bad regexp).
+//
+// The server must serve the repository's demo app (apps.Mux): GET /hello
+// answers "Hello World", POST /echo echoes the body, /environ dumps the
+// gateway's environ. Against another server, the cases that need /echo or
+// /environ fail unless it imitates them; that is part of its score.
+//
+// Flags:
+//
+//	-run REGEXP         run only the cases whose names match
+//	-skip REGEXP        skip the cases whose names match
+//	-list               print every case name and its expectation, then exit
+//	-v                  show the bytes sent and received for every case
+//	-timeout D          time limit per case (default 10s)
+//	-keepalive=false    the server closes after every response: skip the
+//	                    keep-alive and pipelining cases
+//	-pipelining=false   skip the pipelining cases only
+//	-concurrent=false   the server serves one client at a time: skip the
+//	                    concurrency cases and run the cases one by one
+//	-header-timeout D   the server's header read timeout; enables the
+//	                    slow-client timeout cases (0, the default, skips them)
+//	-max-request-line N, -max-header-bytes N, -max-fields N, -max-body N
+//	                    the server's limits, if not the shared parser's
+//	                    defaults (8 KiB, 64 KiB, 100, 8 MiB): the limit
+//	                    cases send just more than these
+//
+// Case names are group/name, with groups requestline, headers, length,
+// chunked, smuggling, keepalive, pipelining, robustness and concurrency,
+// so -run smuggling/ runs one group.
+//
+// The iterative server of stage 02 (one connection at a time, one request
+// per connection, a header timeout):
+//
+//	$ go run ./02-simple-wsgi -addr 127.0.0.1:18933 -delay 0 -header-timeout 2s &
+//	$ go run ./shared/cmd/h1check -keepalive=false -concurrent=false -header-timeout 2s 127.0.0.1:18933
+//	PASS requestline/get-hello
+//	...
+//	125 passed, 0 failed, 23 skipped
+//
+// nginx 1.22 with "return 200 'Hello World'" at /hello and an /echo that
+// can only return short bodies (its score, not ours to fix):
+//
+//	$ go run ./shared/cmd/h1check -header-timeout 2s -max-body 1048576 127.0.0.1:18932
+//	...
+//	FAIL smuggling/te-no-chunked: got status 501, expected status 400
+//	      sent: "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\nhello"
+//	      recv: "HTTP/1.1 501 Not Implemented\r\nServer: nginx/1.22.1\r\n..."
+//	...
+//	122 passed, 26 failed
+//
+// One group, showing the bytes:
+//
+//	$ go run ./shared/cmd/h1check -run requestline/get-hello -v 127.0.0.1:18932
+//	PASS requestline/get-hello
+//	    sent: "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+//	    recv: "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Fri, 27 Nov 2026 04:47:42 GMT\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\nHello World"
+//	1 passed, 0 failed
+//
+// Only connect it to servers you run: some cases open 200 connections at
+// once, send 4 MiB bodies, or flood a server with 1 MiB of header.
 package main
 
 import (
