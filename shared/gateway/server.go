@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"os"
 	"sync"
 
@@ -47,6 +48,24 @@ type exchange struct {
 	hold  []byte         // copy of the first chunk, while the length is open
 	held  bool           // hold contains a chunk not yet sent
 	fault error          // the first thing the app did wrong
+	input input          // wsgi.input: the request body, watched for errors
+}
+
+// input is wsgi.input. It remembers the first error the request body
+// returned, because a body that failed (malformed, too large, too slow)
+// leaves the connection's framing unknown, whatever the app then does.
+type input struct {
+	r   io.Reader // the request body
+	err error     // first error other than io.EOF
+}
+
+// Read reads from the request body.
+func (in *input) Read(p []byte) (int, error) {
+	n, err := in.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && in.err == nil {
+		in.err = err
+	}
+	return n, err
 }
 
 // Serve runs the App for one parsed request and writes the whole response
@@ -67,7 +86,11 @@ func (s *Server) Serve(w io.Writer, req *http1.Request, body io.Reader, remoteAd
 	defer exchangePool.Put(x)
 	defer func() { x.gen++ }()
 
-	env, err := s.newEnviron(req, body, remoteAddr)
+	x.input.r = body
+	if body == nil {
+		x.input.r = http.NoBody
+	}
+	env, err := s.newEnviron(req, &x.input, remoteAddr)
 	if err != nil {
 		// An invalid percent-escape in the path (RFC 3986 section 2.1).
 		x.resp.DisableKeepAlive()
@@ -92,6 +115,7 @@ func (x *exchange) reset(s *Server, w io.Writer, req *http1.Request) {
 	x.resp.Reset(w, req)
 	x.head = responseHead{headers: x.head.headers[:0]}
 	x.hold, x.held, x.fault = x.hold[:0], false, nil
+	x.input = input{}
 }
 
 // runApp calls the App, turning a panic into a fault.
@@ -227,6 +251,11 @@ func (x *exchange) emit(chunk []byte, canHold bool) error {
 // commit writes the status line and headers, then any held chunk.
 func (x *exchange) commit(contentLength int64) error {
 	h := &x.head
+	if x.input.err != nil {
+		// The app answered although its request body failed: where
+		// the next request would start is unknown (RFC 9112 6.3).
+		x.resp.DisableKeepAlive()
+	}
 	if err := x.resp.WriteHeader(h.code, h.reason, h.headers, contentLength); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
@@ -272,31 +301,41 @@ func (x *exchange) complete() (Result, error) {
 	return x.result(), nil
 }
 
-// answerFault logs the fault and answers 500 if the response has not
-// begun; otherwise the connection must end.
+// answerFault answers a fault: with the status the request body's error
+// calls for, if reading the body failed (the client's fault, not logged),
+// otherwise with 500 and a log line. If the response has begun, nothing
+// can be answered: the connection must end.
 func (x *exchange) answerFault() (Result, error) {
-	x.s.logf("%s: %v", x.where(), x.fault)
+	code, reason, clients := inputFault(x.input.err)
+	if !clients {
+		x.s.logf("%s: %v", x.where(), x.fault)
+	}
 	if x.resp.HeaderWritten() {
 		return Result{Status: x.resp.Status(), Bytes: x.resp.Written()},
 			fmt.Errorf("gateway: response aborted: %w", x.fault)
 	}
-	if code, reason, ok := inputFault(x.fault); ok {
-		// The client's body, not the app, is at fault. Where that body
-		// ends is unknown, so the connection closes after the answer.
+	if x.input.err != nil {
+		// Where the failed body ends is unknown, so the connection
+		// closes after the answer.
 		x.resp.DisableKeepAlive()
+	}
+	if clients {
 		return x.answer(code, reason)
 	}
 	return x.answer(500, "")
 }
 
-// inputFault tells whether a fault came from reading wsgi.input: a
-// malformed or oversized body (an *http1.Error, answered with its status:
-// 400 for bad chunked framing, RFC 9112 7.1; 413 for a body over the
-// limit, RFC 9110 15.5.14), or a body that did not arrive in time (an
-// error matching os.ErrDeadlineExceeded, answered 408, RFC 9110 15.5.9).
+// inputFault tells whether an error from reading wsgi.input is the
+// client's: a malformed or oversized body (an *http1.Error, answered with
+// its status: 400 for bad chunked framing, RFC 9112 7.1; 413 for a body
+// over the limit, RFC 9110 15.5.14), or a body that did not arrive in time
+// (an error matching os.ErrDeadlineExceeded, answered 408, RFC 9110
+// 15.5.9).
 func inputFault(err error) (code int, reason string, ok bool) {
 	var perr *http1.Error
 	switch {
+	case err == nil:
+		return 0, "", false
 	case errors.As(err, &perr):
 		return perr.Status, perr.Reason, true
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -332,7 +371,8 @@ func (x *exchange) answer(code int, reason string) (Result, error) {
 
 // result reports what was sent.
 func (x *exchange) result() Result {
-	return Result{Status: x.resp.Status(), Bytes: x.resp.Written(), KeepAlive: x.resp.KeepAlive()}
+	keep := x.resp.KeepAlive() && x.input.err == nil
+	return Result{Status: x.resp.Status(), Bytes: x.resp.Written(), KeepAlive: keep}
 }
 
 // where names the request in a log line.

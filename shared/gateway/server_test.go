@@ -497,3 +497,32 @@ func TestServeErrorsGoToLog(t *testing.T) {
 		t.Errorf("log %q, want the app's line", s.log)
 	}
 }
+
+func TestServeBadRequestBody(t *testing.T) {
+	echo := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		start("200 OK", nil, nil)
+		return gateway.FromReader(env.Input, 0)
+	}
+	s := serve(t, echo, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")
+	if !strings.HasPrefix(s.out, "HTTP/1.1 400 Bad Request\r\n") || !strings.Contains(s.out, "\r\nConnection: close\r\n") {
+		t.Errorf("response %q, want 400 with Connection: close", s.out)
+	}
+	if s.err != nil || s.res.KeepAlive || s.res.Status != 400 {
+		t.Errorf("Serve = %+v, %v; want 400, no keep-alive", s.res, s.err)
+	}
+	if s.log != "" {
+		t.Errorf("log %q: a bad body is the client's fault, not the app's", s.log)
+	}
+}
+
+func TestServeAppIgnoresBodyError(t *testing.T) {
+	app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		io.ReadAll(env.Input) // fails; the app answers anyway
+		start("200 OK", nil, nil)
+		return gateway.Bytes([]byte("fine"))
+	}
+	s := serve(t, app, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n")
+	if !strings.HasPrefix(s.out, "HTTP/1.1 200 OK\r\n") || !strings.Contains(s.out, "\r\nConnection: close\r\n") || s.res.KeepAlive {
+		t.Errorf("response %q, KeepAlive %v; want the app's 200 with Connection: close", s.out, s.res.KeepAlive)
+	}
+}
