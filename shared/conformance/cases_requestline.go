@@ -86,16 +86,3 @@ func requestLineCases() []Case {
 			}},
 	}
 }
-
-// sendExpect sends req on a fresh connection and checks the answer.
-func sendExpect(t *T, req string, w want) error {
-	c, err := t.Dial()
-	if err != nil {
-		return err
-	}
-	if err := c.Send(req); err != nil {
-		return err
-	}
-	_, err = c.expect(methodOf(req), w)
-	return err
-}

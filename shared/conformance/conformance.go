@@ -167,10 +167,23 @@ type Outcome int
 
 // The possible outcomes.
 const (
-	Pass Outcome = iota
-	Fail
-	Skip
+	Pass Outcome = iota // the server did what the case expects
+	Fail                // it did not, or it passed a listed known deviation
+	Skip                // a needed feature is off, or a known deviation failed
 )
+
+// String returns "PASS", "FAIL" or "SKIP", as h1check prints them.
+func (o Outcome) String() string {
+	switch o {
+	case Pass:
+		return "PASS"
+	case Fail:
+		return "FAIL"
+	case Skip:
+		return "SKIP"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
 
 // Result is what running one case produced.
 type Result struct {
@@ -265,13 +278,15 @@ func RunCases(addr string, opts Options, filter func(name string) bool, out io.W
 			switch r.Outcome {
 			case Pass:
 				passed++
-				fmt.Fprintf(out, "PASS %s\n", r.Case.Name)
 			case Fail:
 				failed++
-				fmt.Fprintf(out, "FAIL %s: %s\n", r.Case.Name, indent(r.Reason))
 			case Skip:
 				skipped++
-				fmt.Fprintf(out, "SKIP %s: %s\n", r.Case.Name, indent(r.Reason))
+			}
+			if r.Reason == "" {
+				fmt.Fprintf(out, "%s %s\n", r.Outcome, r.Case.Name)
+			} else {
+				fmt.Fprintf(out, "%s %s: %s\n", r.Outcome, r.Case.Name, indent(r.Reason))
 			}
 			if r.Log != "" && r.Outcome != Fail { // a failure shows its bytes already
 				fmt.Fprintf(out, "  %s\n", strings.ReplaceAll(r.Log, "\n", "\n  "))
@@ -333,15 +348,6 @@ func fillLimits(l http1.Limits) http1.Limits {
 // indent makes a multi-line reason readable under its PASS/FAIL line.
 func indent(s string) string {
 	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
-}
-
-// Names returns the names of all cases, sorted as Cases orders them.
-func Names() []string {
-	var names []string
-	for _, c := range Cases() {
-		names = append(names, c.Name)
-	}
-	return names
 }
 
 // checkUnique reports duplicate case names; used by the package tests.

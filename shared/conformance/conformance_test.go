@@ -140,7 +140,7 @@ func TestSuiteCatchesSloppyServer(t *testing.T) {
 			continue
 		}
 		if r := RunCase(c, addr, opts); r.Outcome != w {
-			t.Errorf("%s: outcome %d, want %d; reason: %s", c.Name, r.Outcome, w, r.Reason)
+			t.Errorf("%s: outcome %v, want %v; reason: %s", c.Name, r.Outcome, w, r.Reason)
 		}
 	}
 }
@@ -167,7 +167,7 @@ func TestOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		r := RunCase(byName[tt.name], addr, tt.opts)
 		if r.Outcome != tt.want {
-			t.Errorf("%s with %+v: outcome %d, want %d (%s)", tt.name, tt.opts, r.Outcome, tt.want, r.Reason)
+			t.Errorf("%s with %+v: outcome %v, want %v (%s)", tt.name, tt.opts, r.Outcome, tt.want, r.Reason)
 		}
 	}
 }

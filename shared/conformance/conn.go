@@ -201,25 +201,6 @@ func (c *Conn) ExpectClose(d time.Duration) error {
 	}
 }
 
-// ExpectSilence checks that the server sends nothing for d (and does not
-// close either): used where a response would be premature.
-func (c *Conn) ExpectSilence(d time.Duration) error {
-	if err := c.SetReadTimeout(d); err != nil {
-		return err
-	}
-	defer c.SetReadTimeout(0)
-	_, err := c.br.Peek(1)
-	switch {
-	case err == nil:
-		extra, _ := c.br.Peek(c.br.Buffered())
-		return c.Errorf("expected no answer yet, got %s", quote(extra, 200))
-	case isTimeout(err):
-		return nil
-	default:
-		return c.Errorf("expected no answer yet, but: %v", err)
-	}
-}
-
 // Errorf returns an error with the message and this connection's
 // exchange: what was sent and what came back.
 func (c *Conn) Errorf(format string, args ...any) error {

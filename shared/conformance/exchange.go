@@ -44,17 +44,20 @@ func wantEnv(kv ...string) want {
 // simple is a case that sends req in one write on a fresh connection, reads
 // one final response and checks it against w.
 func simple(name, why, req string, w want) Case {
-	return Case{Name: name, Why: why, Run: func(t *T) error {
-		c, err := t.Dial()
-		if err != nil {
-			return err
-		}
-		if err := c.Send(req); err != nil {
-			return err
-		}
-		_, err = c.expect(methodOf(req), w)
+	return Case{Name: name, Why: why, Run: func(t *T) error { return sendExpect(t, req, w) }}
+}
+
+// sendExpect sends req on a fresh connection and checks the answer.
+func sendExpect(t *T, req string, w want) error {
+	c, err := t.Dial()
+	if err != nil {
 		return err
-	}}
+	}
+	if err := c.Send(req); err != nil {
+		return err
+	}
+	_, err = c.expect(methodOf(req), w)
+	return err
 }
 
 // expect reads the final response to a request with method and checks it
