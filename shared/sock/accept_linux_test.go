@@ -40,3 +40,37 @@ func TestListenerCloseWakesAccept(t *testing.T) {
 		t.Fatalf("listening fd still open after Accept returned (fcntl: %v)", err)
 	}
 }
+
+// Where shutdown cannot wake accept (macOS), Close connects to the
+// listener instead and Accept drops that connection. Linux does not need
+// it, but the path is exercised here directly.
+func TestListenerWakeByConnecting(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "0.0.0.0:0"} {
+		lfd, err := Listen(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := NewListener(lfd)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := l.Accept()
+			errc <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		l.mu.Lock()
+		l.closing, l.woken = true, true
+		err = wake(lfd)
+		l.mu.Unlock()
+		if err != nil {
+			t.Fatalf("%s: wake: %v", addr, err)
+		}
+		select {
+		case err := <-errc:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("%s: Accept after wake = %v; want ErrClosed", addr, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: Accept still blocked 5s after wake", addr)
+		}
+	}
+}

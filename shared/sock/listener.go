@@ -23,14 +23,15 @@ var ErrClosed = errors.New("sock: listener closed")
 // shutdown(2) with SHUT_RD does wake it: accept returns EINVAL at once, and
 // every later accept on that socket fails the same way. So Close shuts the
 // socket down, and the descriptor itself is closed by whichever side
-// finishes last. On macOS shutdown of a listener is refused; there a
-// blocked Accept returns at the next connection.
+// finishes last. macOS refuses to shut down a listening socket; there
+// Close wakes Accept with a connection of its own, which Accept drops.
 type Listener struct {
 	fd int // the listening socket
 
 	mu       sync.Mutex
 	inAccept bool // a goroutine is in Accept: it closes fd after Close
 	closing  bool // Close was called
+	woken    bool // Close connected to the listener to wake Accept
 	closed   bool // fd is closed
 }
 
@@ -62,6 +63,10 @@ func (l *Listener) Accept() (*Conn, error) {
 	l.inAccept = false
 	if l.closing {
 		l.closeFd()
+		if err == nil && l.woken {
+			c.Close() // most likely Close's own wake-up connection
+			err = ErrClosed
+		}
 		if err != nil {
 			return nil, ErrClosed
 		}
@@ -83,9 +88,40 @@ func (l *Listener) Close() error {
 		return l.closeFd()
 	}
 	if err := unix.Shutdown(l.fd, unix.SHUT_RD); err != nil {
-		return fmt.Errorf("sock: shutdown listener: %w", err)
+		l.woken = true
+		if werr := wake(l.fd); werr != nil {
+			return fmt.Errorf("sock: stopping accept: shutdown: %w; connect: %w", err, werr)
+		}
 	}
 	return nil
+}
+
+// wake connects to the listening socket fd and hangs up, so that a
+// blocked accept returns. A listener bound to every address (0.0.0.0 or
+// ::) is reached through loopback.
+func wake(fd int) error {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return err
+	}
+	family := unix.AF_INET
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		if a.Addr == [4]byte{} {
+			a.Addr = [4]byte{127, 0, 0, 1}
+		}
+	case *unix.SockaddrInet6:
+		family = unix.AF_INET6
+		if a.Addr == [16]byte{} {
+			a.Addr[15] = 1
+		}
+	}
+	s, err := socket(family)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(s)
+	return unix.Connect(s, sa)
 }
 
 // closeFd closes the descriptor once. l.mu is held.
