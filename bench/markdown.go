@@ -70,7 +70,9 @@ func writeArticle(b *strings.Builder, r *Results) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", a.server, a.qps, target, rowQPS(ka), rowQPS(cl), a.bound)
 	}
-	b.WriteString("\n")
+	b.WriteString("\nThe bounds are those of the article's servers. Our readiness loops (04 on) hand the app to a worker pool ")
+	b.WriteString("by default, so their bound is workers / 0.2 s or 5,000, whichever is lower; `-workers 0` calls the app ")
+	b.WriteString("inside the loop as the article does.\n\n")
 }
 
 // findRow returns the name of the first target starting with prefix and

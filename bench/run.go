@@ -149,7 +149,9 @@ func (r *runner) docsDir() string {
 }
 
 // build compiles every Go target into the scratch directory; a target
-// that does not build gets its error on each of its rows.
+// that does not build gets its error on each of its rows. It builds in the
+// package's own directory, so its module's go.mod (which replaces
+// lbws/shared with ../shared) works with or without the workspace.
 func (r *runner) build(ctx context.Context, ts []Target) {
 	r.bins, r.errs = map[string]string{}, map[string]error{}
 	for _, t := range ts {
@@ -158,8 +160,8 @@ func (r *runner) build(ctx context.Context, ts []Target) {
 		}
 		bin := filepath.Join(r.tmp, "bin", t.Name)
 		fmt.Fprintf(r.cfg.stdout, "building %s\n", t.Pkg)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, t.Pkg)
-		cmd.Dir = r.cfg.root
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+		cmd.Dir = filepath.Join(r.cfg.root, filepath.FromSlash(t.Pkg))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			r.errs[t.Name] = fmt.Errorf("go build %s: %w: %s", t.Pkg, err, strings.TrimSpace(string(out)))
 			continue
