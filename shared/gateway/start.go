@@ -33,13 +33,24 @@ type App func(env *Environ, start StartResponse) Body
 // Errors about what an App did, returned by StartResponse and WriteFunc
 // and logged by the server.
 var (
-	ErrStartTwice   = errors.New("gateway: start_response called twice without excInfo")
-	ErrStartLate    = errors.New("gateway: start_response called with excInfo after the response was sent")
-	ErrNoStart      = errors.New("gateway: body produced before start_response was called")
-	ErrBadStatus    = errors.New("gateway: malformed status")
-	ErrHopByHop     = errors.New("gateway: hop-by-hop header from the app")
-	ErrBadHeader    = errors.New("gateway: malformed header")
-	ErrStale        = errors.New("gateway: start_response or write used after its request ended")
+	// ErrStartTwice is a second start_response call without excInfo.
+	ErrStartTwice = errors.New("gateway: start_response called twice without excInfo")
+	// ErrStartLate is a start_response call with excInfo after bytes of
+	// the response were sent; it wraps the app's error.
+	ErrStartLate = errors.New("gateway: start_response called with excInfo after the response was sent")
+	// ErrNoStart is a non-empty body chunk before start_response.
+	ErrNoStart = errors.New("gateway: body produced before start_response was called")
+	// ErrBadStatus is a status that is not "NNN reason" with NNN in 200-599.
+	ErrBadStatus = errors.New("gateway: malformed status")
+	// ErrHopByHop is a connection-specific header set by the app.
+	ErrHopByHop = errors.New("gateway: hop-by-hop header from the app")
+	// ErrBadHeader is a header whose name is not a token, whose value holds
+	// control characters, or a Content-Length that is not a number.
+	ErrBadHeader = errors.New("gateway: malformed header")
+	// ErrStale is a StartResponse or WriteFunc used after its request ended.
+	ErrStale = errors.New("gateway: start_response or write used after its request ended")
+	// ErrLengthAbused is a body longer or shorter than the Content-Length
+	// the app set; the connection must close.
 	ErrLengthAbused = errors.New("gateway: body length does not match the Content-Length the app set")
 )
 

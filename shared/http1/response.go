@@ -339,9 +339,10 @@ func appendField(dst []byte, name, value string) []byte {
 	return append(dst, "\r\n"...)
 }
 
-// fieldNameIs reports whether the field name matches want, which is
-// given in canonical case; field names are case-insensitive (RFC 9110
-// section 5.1). It does not allocate.
+// fieldNameIs reports whether the field name matches want, ignoring case
+// (field names are case-insensitive, RFC 9110 section 5.1). want must be
+// letters only: the comparison folds case by setting bit 0x20. It does not
+// allocate.
 func fieldNameIs(name, want string) bool {
 	if len(name) != len(want) {
 		return false
