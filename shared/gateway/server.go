@@ -89,8 +89,7 @@ func (in *input) Read(p []byte) (int, error) {
 func (s *Server) Serve(w io.Writer, req *http1.Request, body io.Reader, remoteAddr string) (Result, error) {
 	x := exchangePool.Get().(*exchange)
 	x.reset(s, w, req)
-	defer exchangePool.Put(x)
-	defer func() { x.gen++ }()
+	defer x.release()
 
 	x.input.r = body
 	if body == nil {
@@ -122,6 +121,22 @@ func (x *exchange) reset(s *Server, w io.Writer, req *http1.Request) {
 	x.head = responseHead{headers: x.head.headers[:0]}
 	x.hold, x.held, x.fault = x.hold[:0], false, nil
 	x.input = input{}
+}
+
+// maxPooledHold bounds the held-chunk buffer kept in the pool, so one
+// large response does not pin its memory for the life of the process.
+const maxPooledHold = 64 << 10
+
+// release retires x: callbacks the app kept become stale, references to
+// the request are dropped, and x goes back to the pool.
+func (x *exchange) release() {
+	x.gen++
+	x.s, x.w, x.req, x.input, x.fault = nil, nil, nil, input{}, nil
+	x.resp.Reset(nil, nil)
+	if cap(x.hold) > maxPooledHold {
+		x.hold = nil
+	}
+	exchangePool.Put(x)
 }
 
 // runApp calls the App, turning a panic into a fault.
