@@ -256,6 +256,16 @@ func TestToHandlerFaults(t *testing.T) {
 		case "/hop":
 			start("200 OK", []gateway.Header{{Name: "Connection", Value: "close"}}, nil)
 			return nil
+		case "/write":
+			write, _ := start("200 OK", nil, nil)
+			write([]byte("legacy;"))
+			return gateway.Bytes([]byte("body"))
+		case "/twice":
+			start("200 OK", nil, nil)
+			start("200 OK", nil, nil)
+			return nil
+		case "/nostart":
+			return nil
 		case "/stream":
 			start("200 OK", nil, nil)
 			return gateway.Bytes([]byte("a"), []byte("b"), []byte("c"))
@@ -274,6 +284,9 @@ func TestToHandlerFaults(t *testing.T) {
 		{"/panic", 500, "500 Internal Server Error\n", false},
 		{"/hop", 500, "500 Internal Server Error\n", false},
 		{"/stream", 200, "abc", true},
+		{"/write", 200, "legacy;body", true},
+		{"/twice", 500, "500 Internal Server Error\n", false},
+		{"/nostart", 500, "500 Internal Server Error\n", false},
 		{"/none", 204, "", false},
 	} {
 		resp, err := http.Get(ts.URL + tt.path)
@@ -289,8 +302,14 @@ func TestToHandlerFaults(t *testing.T) {
 	}
 	logb.mu.Lock()
 	defer logb.mu.Unlock()
-	if got := logb.buf.String(); logLines(got) != 2 || !strings.Contains(got, "kaboom") || !strings.Contains(got, "hop-by-hop") {
-		t.Errorf("log %q, want a line for the panic and one for the header", got)
+	got := logb.buf.String()
+	for _, want := range []string{"kaboom", "hop-by-hop", "called twice", "without calling start_response"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log %q, want a line with %q", got, want)
+		}
+	}
+	if logLines(got) != 4 {
+		t.Errorf("log has %d lines, want 4:\n%s", logLines(got), got)
 	}
 }
 
