@@ -99,6 +99,15 @@ func TestEnvironAbsoluteForm(t *testing.T) {
 	}
 }
 
+func TestEnvironAbsoluteFormWithoutPath(t *testing.T) {
+	var env *gateway.Environ
+	serve(t, captureEnv(&env, nil), "GET http://bare.example?x HTTP/1.1\r\nHost: bare.example\r\n\r\n")
+	got := []string{env.PathInfo, env.QueryString, env.Headers["HTTP_HOST"]}
+	if diff := cmp.Diff([]string{"/", "x", "bare.example"}, got); diff != "" {
+		t.Errorf("absolute-form without a path (-want +got):\n%s", diff)
+	}
+}
+
 func TestEnvironChunkedBody(t *testing.T) {
 	var env *gateway.Environ
 	var body string

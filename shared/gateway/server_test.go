@@ -69,6 +69,12 @@ func TestServeFraming(t *testing.T) {
 			keepAlive: true,
 		},
 		{
+			name: "HEAD with a Content-Length and no body", raw: "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n",
+			headers:   []gateway.Header{{Name: "Content-Length", Value: "5"}},
+			want:      "HTTP/1.1 200 OK\r\nDate: X\r\nContent-Length: 5\r\n\r\n",
+			keepAlive: true,
+		},
+		{
 			name: "HEAD of a one-chunk body", raw: "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", headers: textPlain,
 			body:      []string{"hello"},
 			want:      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: X\r\nContent-Length: 5\r\n\r\n",
