@@ -15,9 +15,11 @@ const clockTicks = 100
 
 // procStat is what bench reads from one /proc/PID/stat.
 type procStat struct {
-	pid, ppid, pgrp int
-	ticks           int64 // utime + stime + cutime + cstime
-	rssPages        int64
+	pid      int   // process id
+	ppid     int   // parent's process id
+	pgrp     int   // process group id
+	ticks    int64 // utime + stime + cutime + cstime, in clock ticks
+	rssPages int64 // resident set size, in pages
 }
 
 // sampleTree sums CPU time and RSS over root, its descendants, and every
