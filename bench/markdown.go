@@ -12,16 +12,17 @@ type articleRow struct {
 	server string // the article's name for the server
 	qps    string // the article's figure
 	target string // prefix of our target's name
+	inline bool   // prefer our -workers 0 variant: the app runs in the loop
 	bound  string // Little's-law bound of that model under the article's load
 }
 
 // articleTable is the article's table: wrk -t8 -c1000 -d60s against the
 // app that sleeps 200 ms.
 var articleTable = []articleRow{
-	{"Single process", "todo", "02-", "1 / 0.2 s = 5"},
-	{"Multi-process (fork per connection)", "739", "03-", "1000 / 0.2 s = 5,000"},
-	{"Non-blocking I/O (select, app in the loop)", "4128", "04-", "1 / 0.2 s = 5 with the app in the loop"},
-	{"Gunicorn -w 8 (sync workers)", "3613", "gunicorn", "8 / 0.2 s = 40"},
+	{"Single process", "todo", "02-", false, "1 / 0.2 s = 5"},
+	{"Multi-process (fork per connection)", "739", "03-", false, "1000 / 0.2 s = 5,000"},
+	{"Non-blocking I/O (select, app in the loop)", "4128", "04-", true, "1 / 0.2 s = 5"},
+	{"Gunicorn -w 8 (sync workers)", "3613", "gunicorn", false, "8 / 0.2 s = 40"},
 }
 
 // writeMarkdown writes docs/results.md for r; chart is the SVG's file name
@@ -63,35 +64,45 @@ func writeArticle(b *strings.Builder, r *Results) {
 	b.WriteString("| The article's server | Its QPS | Our target | Ours, keep-alive | Ours, Connection: close | Little's-law bound |\n")
 	b.WriteString("|---|--:|---|--:|--:|---|\n")
 	for _, a := range articleTable {
-		target, ka := findRow(r, a.target, "article-keepalive")
-		_, cl := findRow(r, a.target, "article-close")
+		target := pickTarget(r, a.target, a.inline)
+		ka, cl := findRow(r, target, "article-keepalive"), findRow(r, target, "article-close")
 		if target == "" {
 			target = "not built yet"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", a.server, a.qps, target, rowQPS(ka), rowQPS(cl), a.bound)
 	}
 	b.WriteString("\nThe bounds are those of the article's servers. Our readiness loops (04 on) hand the app to a worker pool ")
-	b.WriteString("by default, so their bound is workers / 0.2 s or 5,000, whichever is lower; `-workers 0` calls the app ")
-	b.WriteString("inside the loop as the article does.\n\n")
+	b.WriteString("by default, so their bound is workers / 0.2 s or 5,000, whichever is lower; bench also runs each of them ")
+	b.WriteString("with `-workers 0` (the `-inline` rows), which calls the app inside the loop as the article does.\n\n")
 }
 
-// findRow returns the name of the first target starting with prefix and
-// its row for workload, if any.
-func findRow(r *Results, prefix, workload string) (string, *Row) {
-	name := ""
-	for i := range r.Rows {
-		row := &r.Rows[i]
+// pickTarget returns the first target starting with prefix, preferring
+// the inline variant when inline is set and the others when not; "" when
+// no target starts with prefix.
+func pickTarget(r *Results, prefix string, inline bool) string {
+	first := ""
+	for _, row := range r.Rows {
 		if !strings.HasPrefix(row.Target, prefix) {
 			continue
 		}
-		if name == "" {
-			name = row.Target
+		if strings.HasSuffix(row.Target, inlineSuffix) == inline {
+			return row.Target
 		}
-		if row.Target == name && row.Workload == workload {
-			return name, row
+		if first == "" {
+			first = row.Target
 		}
 	}
-	return name, nil
+	return first
+}
+
+// findRow returns target's row for workload, or nil.
+func findRow(r *Results, target, workload string) *Row {
+	for i := range r.Rows {
+		if row := &r.Rows[i]; row.Target == target && row.Workload == workload {
+			return row
+		}
+	}
+	return nil
 }
 
 // rowQPS is the QPS cell of a row: the figure, or why there is none.

@@ -12,9 +12,6 @@ import (
 // machine; only the ETA depends on it.
 const runOverhead = 2 * time.Second
 
-// buildEstimate is the expected time to build one Go target.
-const buildEstimate = 5 * time.Second
-
 // plannedRun is one target under one workload.
 type plannedRun struct {
 	t Target   // the server
@@ -41,14 +38,9 @@ func makePlan(ts []Target, ws []Workload) []plannedRun {
 	return out
 }
 
-// expectedTotal is the plan's expected duration including builds.
-func expectedTotal(plan []plannedRun, ts []Target, d time.Duration) time.Duration {
+// expectedTotal is the plan's expected duration.
+func expectedTotal(plan []plannedRun, d time.Duration) time.Duration {
 	var total time.Duration
-	for _, t := range ts {
-		if t.Pkg != "" {
-			total += buildEstimate
-		}
-	}
 	for _, p := range plan {
 		total += p.expected(d)
 	}
@@ -58,7 +50,7 @@ func expectedTotal(plan []plannedRun, ts []Target, d time.Duration) time.Duratio
 // printPlan shows what will run and how long it should take.
 func printPlan(w io.Writer, plan []plannedRun, ts []Target, ws []Workload, d time.Duration, jsonPath string) {
 	fmt.Fprintf(w, "bench: %d runs of %v each, expected to take about %v; results in %s\n",
-		len(plan), d, expectedTotal(plan, ts, d).Round(time.Second), jsonPath)
+		len(plan), d, expectedTotal(plan, d).Round(time.Second), jsonPath)
 	for _, wl := range ws {
 		fmt.Fprintf(w, "  workload %-19s %s\n", wl.Name, wl.Summary)
 	}
@@ -72,8 +64,8 @@ func printPlan(w io.Writer, plan []plannedRun, ts []Target, ws []Workload, d tim
 }
 
 // selectTargets returns the targets named in list, each name matching a
-// target exactly or as a prefix ("02" for "02-simple-wsgi"); an empty list
-// selects all.
+// target exactly or as a prefix ("02" for "02-simple-wsgi" and its
+// variants); an empty list selects all.
 func selectTargets(all []Target, list []string) ([]Target, error) {
 	if len(list) == 0 {
 		return all, nil

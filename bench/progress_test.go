@@ -12,7 +12,7 @@ func TestProgressLines(t *testing.T) {
 	ts := []Target{{Name: "nethttp"}, {Name: "gunicorn", Missing: gunicornMissing}}
 	plan := makePlan(ts, workloads[:1])
 	d := 10 * time.Second
-	p := newProgress(&out, expectedTotal(plan, nil, d), false)
+	p := newProgress(&out, expectedTotal(plan, d), false)
 	p.begin(1, 2, plan[0])
 	p.end(plan[0], Row{QPS: 4603, LatencyMS: Latency{P50: 202, P99: 229}, CPUSeconds: 0.5, PeakRSSKiB: 2048}, d)
 	p.begin(2, 2, plan[1])
@@ -34,9 +34,9 @@ func TestExpectedTotal(t *testing.T) {
 	if len(plan) != 12 {
 		t.Fatalf("plan has %d runs, want 12", len(plan))
 	}
-	// 8 runs that happen, one build; the missing peer costs nothing.
-	want := 8*(60*time.Second+runOverhead) + buildEstimate
-	if got := expectedTotal(plan, ts, 60*time.Second); got != want {
+	// 8 runs that happen; the missing peer costs nothing.
+	want := 8 * (60*time.Second + runOverhead)
+	if got := expectedTotal(plan, 60*time.Second); got != want {
 		t.Errorf("expectedTotal = %v, want %v", got, want)
 	}
 	if plan[0].w.Name != plan[2].w.Name || plan[0].t.Name == plan[1].t.Name {

@@ -73,8 +73,6 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err := r.prepareOutput(res); err != nil {
 		return "", err
 	}
-	plan := makePlan(ts, ws)
-	printPlan(cfg.stdout, plan, ts, ws, cfg.duration, r.json)
 	if r.tmp, err = os.MkdirTemp("", "lbws-bench-"); err != nil {
 		return "", fmt.Errorf("scratch directory: %w", err)
 	}
@@ -84,6 +82,11 @@ func run(ctx context.Context, cfg config) (string, error) {
 		return "", fmt.Errorf("write wrk script: %w", err)
 	}
 	r.build(ctx, ts)
+	if ts, err = r.addVariants(ctx, ts); err != nil {
+		return "", err
+	}
+	plan := makePlan(ts, ws)
+	printPlan(cfg.stdout, plan, ts, ws, cfg.duration, r.json)
 	if err := r.runAll(ctx, plan, res); err != nil {
 		return r.json, err
 	}
@@ -109,7 +112,12 @@ func selection(cfg config) ([]Workload, []Target, error) {
 		return nil, nil, err
 	}
 	all := append(stages, peers(cfg.look, filepath.Join(cfg.root, "bench", "peers"))...)
-	ts, err := selectTargets(all, cfg.targets)
+	// Variants exist once their stage is built: select the stage for now.
+	var bases []string
+	for _, name := range cfg.targets {
+		bases = append(bases, strings.TrimSuffix(name, inlineSuffix))
+	}
+	ts, err := selectTargets(all, bases)
 	return ws, ts, err
 }
 
@@ -173,11 +181,7 @@ func (r *runner) build(ctx context.Context, ts []Target) {
 // runAll measures each planned run and rewrites the results file after
 // each row, so an interrupted run keeps what it measured.
 func (r *runner) runAll(ctx context.Context, plan []plannedRun, res *Results) error {
-	total := time.Duration(0)
-	for _, p := range plan {
-		total += p.expected(r.cfg.duration)
-	}
-	prog := newProgress(r.cfg.stdout, total, r.cfg.bar)
+	prog := newProgress(r.cfg.stdout, expectedTotal(plan, r.cfg.duration), r.cfg.bar)
 	defer prog.finish()
 	for i, p := range plan {
 		prog.begin(i+1, len(plan), p)

@@ -70,7 +70,7 @@ func discoverStages(root string) ([]Target, error) {
 		if !hasMainPackage(filepath.Join(root, e.Name())) {
 			continue
 		}
-		out = append(out, Target{Name: e.Name(), Kind: kindStage, Pkg: "./" + e.Name(), command: goCommand})
+		out = append(out, Target{Name: e.Name(), Kind: kindStage, Pkg: "./" + e.Name(), command: goCommand()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -92,9 +92,12 @@ func hasMainPackage(dir string) bool {
 }
 
 // goCommand runs a built Go target (a stage or the net/http peer) with the
-// flags every stage takes.
-func goCommand(addr string, delay time.Duration, bin, _ string) (*exec.Cmd, error) {
-	return exec.Command(bin, "-addr", addr, "-delay", delay.String()), nil
+// flags every stage takes, then extra.
+func goCommand(extra ...string) func(string, time.Duration, string, string) (*exec.Cmd, error) {
+	return func(addr string, delay time.Duration, bin, _ string) (*exec.Cmd, error) {
+		args := append([]string{"-addr", addr, "-delay", delay.String()}, extra...)
+		return exec.Command(bin, args...), nil
+	}
 }
 
 // Install hints for the peers bench does not build itself.
@@ -117,7 +120,7 @@ var systemLookups = lookups{path: exec.LookPath, hasFlask: pythonHasFlask}
 // peers returns the comparison servers: net/http always, gunicorn and nginx
 // with Missing set when they are not installed.
 func peers(look lookups, peersDir string) []Target {
-	nethttp := Target{Name: "nethttp", Kind: kindPeer, Pkg: "./bench/cmd/nethttp", command: goCommand,
+	nethttp := Target{Name: "nethttp", Kind: kindPeer, Pkg: "./bench/cmd/nethttp", command: goCommand(),
 		Note: "Go's net/http serving the same App through gateway.ToHandler"}
 	guni := Target{Name: "gunicorn", Kind: kindPeer,
 		Note: "gunicorn -w 8 -k sync with the article's Flask app"}
