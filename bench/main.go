@@ -19,7 +19,9 @@
 //
 // Targets are the stage directories from 02-simple-wsgi on that hold a
 // main package (each is built into a temporary directory and started with
-// -addr 127.0.0.1:PORT -delay D), and the peers: nethttp (Go's net/http
+// -addr 127.0.0.1:PORT -delay D; a stage whose -h lists -workers also runs
+// as <stage>-inline with -workers 0, the app called inside the loop as in
+// the article's select server), and the peers: nethttp (Go's net/http
 // serving the same App through gateway.ToHandler, always), gunicorn (8
 // sync workers running the article's Flask app in bench/peers, when
 // gunicorn and Flask are installed) and nginx (one worker returning a
