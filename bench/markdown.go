@@ -209,7 +209,9 @@ func writeNotes(b *strings.Builder, r *Results, source string) {
 	b.WriteString("A read error is usually a connection the server closed while wrk expected it to stay open.\n")
 	b.WriteString("- Non-2xx is wrk's count of responses with a status of 400 or more.\n")
 	b.WriteString("- CPU is user + system time of the server's processes while wrk ran, including children they reaped; ")
-	b.WriteString("peak RSS is the largest sum of the resident sets (VmRSS) of the server's processes, sampled every 200 ms.\n")
+	b.WriteString("peak RSS is the largest sum of the resident sets (VmRSS) of the server's processes, sampled every 200 ms. ")
+	b.WriteString("Pages that processes share (the program's code, memory a forked child has not written) count once per process, ")
+	b.WriteString("so the figure overstates what a multi-process server really uses.\n")
 	b.WriteString("- nginx answers a fixed body and never sleeps: it is the machine's ceiling, not the same app, so its share of the bound is n/a.\n")
 	fmt.Fprintf(b, "- Every run's raw wrk output is in `%s`.\n", raw)
 }
