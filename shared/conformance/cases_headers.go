@@ -173,8 +173,11 @@ func checkDate(t *T) error {
 	return nil
 }
 
-// expectContinue sends a head with Expect: 100-continue, waits for 100
-// Continue without sending the body, then sends it.
+// expectContinue sends a head with Expect: 100-continue and waits, body
+// held back. The server should send 100 Continue; the body then goes out
+// and the final response follows. A server that commits its final 2xx head
+// at once and then reads the body is accepted too (the app streams), as
+// long as the echo is right; silence is not, since a waiting client stalls.
 func expectContinue(t *T) error {
 	c, err := t.Dial()
 	if err != nil {
@@ -184,15 +187,17 @@ func expectContinue(t *T) error {
 	if err := c.Send(head); err != nil {
 		return err
 	}
-	if err := c.SetReadTimeout(3 * time.Second); err != nil {
+	if err := c.SetReadTimeout(2 * time.Second); err != nil {
 		return err
 	}
-	r, err := c.Read("POST")
+	start, err := c.br.Peek(len("HTTP/1.1 100"))
 	if err != nil {
-		return fmt.Errorf("%w\nexpected 100 Continue while the client waits with its body", err)
+		return c.Errorf("expected 100 Continue while the client waits with its body: %w", err)
 	}
-	if r.Status != 100 {
-		return c.Errorf("got %d before the body was sent, expected 100 Continue", r.Status)
+	if string(start[len("HTTP/1.1 "):]) == "100" {
+		if _, err := c.Read("POST"); err != nil {
+			return err
+		}
 	}
 	if err := c.SetReadTimeout(0); err != nil {
 		return err
