@@ -60,11 +60,7 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	need := 0
-	for _, w := range ws {
-		need = max(need, w.Connections+fdMargin)
-	}
-	nofile, err := raiseNoFile(need)
+	nofile, err := raiseNoFile(fdNeed(ws))
 	if err != nil {
 		return "", err
 	}
@@ -73,14 +69,10 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err := r.prepareOutput(res); err != nil {
 		return "", err
 	}
-	if r.tmp, err = os.MkdirTemp("", "lbws-bench-"); err != nil {
-		return "", fmt.Errorf("scratch directory: %w", err)
+	if err := r.makeScratch(); err != nil {
+		return "", err
 	}
 	defer os.RemoveAll(r.tmp)
-	r.script = filepath.Join(r.tmp, "report.lua")
-	if err := os.WriteFile(r.script, reportLua, 0o644); err != nil {
-		return "", fmt.Errorf("write wrk script: %w", err)
-	}
 	r.build(ctx, ts)
 	if ts, err = r.addVariants(ctx, ts); err != nil {
 		return "", err
@@ -119,6 +111,29 @@ func selection(cfg config) ([]Workload, []Target, error) {
 	}
 	ts, err := selectTargets(all, bases)
 	return ws, ts, err
+}
+
+// fdNeed is the number of open files the largest workload needs.
+func fdNeed(ws []Workload) int {
+	need := 0
+	for _, w := range ws {
+		need = max(need, w.Connections+fdMargin)
+	}
+	return need
+}
+
+// makeScratch creates the private directory with the wrk script; the
+// caller removes r.tmp.
+func (r *runner) makeScratch() error {
+	var err error
+	if r.tmp, err = os.MkdirTemp("", "lbws-bench-"); err != nil {
+		return fmt.Errorf("scratch directory: %w", err)
+	}
+	r.script = filepath.Join(r.tmp, "report.lua")
+	if err := os.WriteFile(r.script, reportLua, 0o644); err != nil {
+		return fmt.Errorf("write wrk script: %w", err)
+	}
+	return nil
 }
 
 // newResults starts the results record.
