@@ -131,6 +131,7 @@ func (r *runner) makeScratch() error {
 	}
 	r.script = filepath.Join(r.tmp, "report.lua")
 	if err := os.WriteFile(r.script, reportLua, 0o644); err != nil {
+		os.RemoveAll(r.tmp)
 		return fmt.Errorf("write wrk script: %w", err)
 	}
 	return nil
