@@ -132,6 +132,7 @@ type parsed struct {
 	Host           string
 	ContentLength  int64 // -1 for chunked
 	Body           string
+	KeepAlive      bool // RFC 9112 9.3
 }
 
 // parseOurs parses the first request of data with this package.
@@ -168,7 +169,7 @@ func parseOurs(data []byte) (*parsed, *Error) {
 		Method: string(r.Method), Target: string(r.Target),
 		Major: int(r.Version) / 10, Minor: int(r.Version) % 10,
 		Header: map[string][]string{}, Host: string(r.Host),
-		ContentLength: r.ContentLength, Body: body.String(),
+		ContentLength: r.ContentLength, Body: body.String(), KeepAlive: r.KeepAlive,
 	}
 	if r.Chunked {
 		out.ContentLength = -1
@@ -199,6 +200,7 @@ func parseNetHTTP(data []byte) (*parsed, error) {
 	return &parsed{
 		Method: r.Method, Target: r.RequestURI, Major: r.ProtoMajor, Minor: r.ProtoMinor,
 		Header: h, Host: r.Host, ContentLength: r.ContentLength, Body: string(body),
+		KeepAlive: !r.Close,
 	}, nil
 }
 
