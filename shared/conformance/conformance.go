@@ -15,9 +15,16 @@
 //	/environ          200, the gateway's environ as KEY=value lines
 //	other paths       404; wrong methods 405
 //
-// A stage's test starts its server on 127.0.0.1:0 and calls
+// A stage's test starts its server on 127.0.0.1:0 and runs the suite:
 //
-//	conformance.Run(t, addr, conformance.Options{KeepAlive: true, Pipelining: true, Concurrent: true})
+//	func TestConformance(t *testing.T) {
+//		conformance.NoLeaks(t) // first, so its check runs after the server stops
+//		addr := startServer(t) // stops the server in t.Cleanup
+//		conformance.Run(t, addr, conformance.Options{
+//			KeepAlive: true, Pipelining: true, Concurrent: true,
+//			HeaderTimeout: time.Second, // the server's own setting
+//		})
+//	}
 //
 // Options says what the server supports; a case that needs something else
 // (a persistent connection, pipelining, serving two clients at once) is
@@ -32,8 +39,21 @@
 // skipped with that reason and its failure text, and it fails if it
 // unexpectedly passes, so the list never goes stale.
 //
+// Options.Limits gives the server's parser limits (zero fields: the shared
+// parser's defaults); the limit cases send just more than them and
+// expect 414, 431 or 413.
+//
+// The whole suite takes 10 to 20 seconds, most of it deliberate waiting
+// (a slow client, a stalled reader, a header timeout); with Concurrent set
+// the cases of a group run in parallel.
+//
 // Cases are plain data (see Cases), so the same suite runs without a
-// *testing.T through RunCases; that is what cmd/h1check does.
+// *testing.T through RunCases; that is what cmd/h1check does. To add a
+// case, append a Case to its group's cases_*.go file: Name, Why (what the
+// server must do and the RFC section that says so), Needs, and a Run that
+// dials with T.Dial, writes with Conn.Send or Conn.SendSlowly, reads with
+// Conn.ReadFinal, and reports a mismatch with Conn.Errorf, which appends
+// the bytes sent and received.
 package conformance
 
 import (
