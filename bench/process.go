@@ -36,6 +36,7 @@ func startServer(cmd *exec.Cmd) (*server, error) {
 	s := &server{cmd: cmd, out: newTailBuffer(4096), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setDeathSignal(cmd.SysProcAttr)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -135,7 +136,10 @@ func quoteArgs(name string, args []string) string {
 func runWrk(ctx context.Context, wrk string, args []string, timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, wrk, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	setDeathSignal(cmd.SysProcAttr)
+	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("wrk: %w", ctx.Err())
 	}
