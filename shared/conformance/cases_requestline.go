@@ -32,9 +32,15 @@ func requestLineCases() []Case {
 		simple("requestline/method-not-token",
 			"the method is a token (RFC 9110 9.1); \"GE(T\" is not, so the line is malformed: 400 (RFC 9112 3)",
 			"GE(T /hello HTTP/1.1\r\nHost: t\r\n\r\n", wantStatus(400)),
-		simple("requestline/wrong-method",
-			"DELETE on /hello is not allowed: 405 (RFC 9110 15.5.6)",
-			"DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n", wantStatus(405)),
+		{Name: "requestline/wrong-method",
+			Why: "DELETE on /hello is not allowed: 405, with an Allow field listing GET (RFC 9110 15.5.6, 10.2.1)",
+			Run: func(t *T) error {
+				r, c, err := roundTrip(t, "DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n", wantStatus(405))
+				if err == nil && !r.HasToken("Allow", "GET") {
+					err = c.Errorf("405 without an Allow field that lists GET (Allow: %q)", r.Get("Allow"))
+				}
+				return err
+			}},
 		simple("requestline/not-found",
 			"an unknown path is 404 (RFC 9110 15.5.5)",
 			get("/no-such-thing", ""), wantStatus(404)),

@@ -73,7 +73,13 @@ func (c *Conn) expect(method string, w want) (*Response, error) {
 	if err := c.check(r, w); err != nil {
 		return r, err
 	}
-	if w.close || slices.Contains(closingStatus, r.Status) {
+	if r.Count("Content-Length") > 0 && r.Count("Transfer-Encoding") > 0 {
+		// RFC 9112 6.2: a sender MUST NOT send both; a client could
+		// frame the body either way.
+		return r, c.Errorf("response has both Content-Length and Transfer-Encoding")
+	}
+	// RFC 9112 9.6: a server that sends close MUST close after it.
+	if w.close || slices.Contains(closingStatus, r.Status) || r.HasToken("Connection", "close") {
 		return r, c.ExpectClose(closePrompt)
 	}
 	return r, nil
