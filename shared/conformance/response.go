@@ -22,7 +22,8 @@ type Response struct {
 
 // Header is one response field line.
 type Header struct {
-	Name, Value string
+	Name  string // as sent, case preserved
+	Value string // without surrounding whitespace
 }
 
 // Get returns the first value of the field name (case-insensitive), or "".
