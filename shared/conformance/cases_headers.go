@@ -190,7 +190,7 @@ func expectContinue(t *T) error {
 	if err := c.Send(head); err != nil {
 		return err
 	}
-	if err := c.SetReadTimeout(2 * time.Second); err != nil {
+	if err := c.SetReadTimeout(3 * time.Second); err != nil {
 		return err
 	}
 	start, err := c.br.Peek(len("HTTP/1.1 100"))

@@ -167,7 +167,7 @@ func headerTimeout(t *T, partial string) error {
 		}
 	}
 	ht := t.Opts.HeaderTimeout
-	within := ht + max(time.Second, ht/2)
+	within := ht + max(2*time.Second, ht/2)
 	if err := c.SetReadTimeout(within); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 // closePrompt is how long a server may take to close a connection it must
 // close. It is generous: correct servers close in microseconds.
-const closePrompt = 2 * time.Second
+const closePrompt = 3 * time.Second
 
 // closingStatus holds the statuses after which the connection must close:
 // the server could not parse the request, so it cannot know where the next
