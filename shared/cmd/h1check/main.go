@@ -66,7 +66,7 @@
 //
 //	$ go run ./shared/cmd/h1check -header-timeout 2s 127.0.0.1:18931
 //	...
-//	FAIL smuggling/cl-and-te: expected the server to close the connection, but it was still open 2s later
+//	FAIL smuggling/cl-and-te: expected the server to close the connection, but it was still open 3s later
 //	...
 //	123 passed, 26 failed
 //
