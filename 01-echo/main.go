@@ -42,10 +42,9 @@ import (
 	"log"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"lbws/shared/sock"
+	"lbws/shared/stage"
 )
 
 func main() {
@@ -67,7 +66,8 @@ func main() {
 		log.Fatal(err)
 	}
 	printTry(local)
-	if err := serve(stopOnSignal(logger), lfd, logger); err != nil {
+	stop := stage.StopOnSignal(logger, "closing the listener")
+	if err := serve(stop, lfd, logger); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -88,18 +88,4 @@ func printTry(addr string) {
 	fmt.Printf("01-echo: echoing on %s, one connection at a time (Ctrl-C stops)\n", addr)
 	fmt.Printf("try:  nc %s %s                      (type lines; Ctrl-D half-closes)\n", host, port)
 	fmt.Printf("      printf 'hello\\n' | nc -N %s %s   (OpenBSD nc; traditional nc: -q1)\n", host, port)
-}
-
-// stopOnSignal returns a channel that is closed at the first SIGINT or
-// SIGTERM.
-func stopOnSignal(logger *log.Logger) <-chan struct{} {
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
-	stop := make(chan struct{})
-	go func() {
-		sig := <-sigc
-		logger.Printf("%v: closing the listener", sig)
-		close(stop)
-	}()
-	return stop
 }

@@ -57,12 +57,11 @@ import (
 	"log"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"lbws/shared/apps"
 	"lbws/shared/sock"
+	"lbws/shared/stage"
 )
 
 func main() {
@@ -92,7 +91,8 @@ func main() {
 		log.Fatal(err)
 	}
 	printTry(local, *delay)
-	if err := serve(stopOnSignal(cfg.Log), lfd, cfg); err != nil {
+	stop := stage.StopOnSignal(cfg.Log, "finishing the request in progress, then exiting")
+	if err := serve(stop, lfd, cfg); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -115,18 +115,4 @@ func printTry(addr string, delay time.Duration) {
 	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
 	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
 	fmt.Printf("load: HOST=%s PORT=%s ./02-simple-wsgi/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
-}
-
-// stopOnSignal returns a channel that is closed at the first SIGINT or
-// SIGTERM.
-func stopOnSignal(logger *log.Logger) <-chan struct{} {
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
-	stop := make(chan struct{})
-	go func() {
-		sig := <-sigc
-		logger.Printf("%v: finishing the request in progress, then exiting", sig)
-		close(stop)
-	}()
-	return stop
 }
