@@ -16,7 +16,7 @@ func TestConformance(t *testing.T) {
 	const headerTimeout = time.Second
 	conformance.NoLeaks(t)
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: headerTimeout})
-	conformance.Run(t, ts.addr, conformance.Options{
+	conformance.Run(t, ts.Addr, conformance.Options{
 		KeepAlive:     false, // every response says Connection: close
 		Pipelining:    false, // so a second request never reaches the parser
 		Concurrent:    false, // one connection at a time

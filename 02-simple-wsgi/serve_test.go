@@ -49,7 +49,7 @@ func TestKeepAliveRequestStillCloses(t *testing.T) {
 
 func TestRequestSplitAcrossManyWrites(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0)})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	c.SetNoDelay(true)
 	raw := "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world"
 	for i := 0; i < len(raw); i++ {
@@ -88,7 +88,7 @@ func TestEchoChunked(t *testing.T) {
 
 func TestExpectContinue(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0)})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
 	interim := make([]byte, len("HTTP/1.1 100 Continue\r\n\r\n"))
 	if _, err := io.ReadFull(c, interim); err != nil || string(interim) != "HTTP/1.1 100 Continue\r\n\r\n" {
@@ -126,17 +126,17 @@ func TestBadRequests(t *testing.T) {
 
 func TestSilentClientGets408(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: 200 * time.Millisecond})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	resp, _ := readResponse(t, c, "")
 	wantStatus(t, resp, 408)
-	if n := ts.logs.count("408"); n != 1 {
-		t.Errorf("408 logged %d times; want once:\n%s", n, ts.logs)
+	if n := ts.Logs.Count("408"); n != 1 {
+		t.Errorf("408 logged %d times; want once:\n%s", n, ts.Logs)
 	}
 }
 
 func TestSlowHeadGets408(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: 300 * time.Millisecond})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	// A slowloris: a byte every 50 ms never completes the head in time,
 	// although no single read waits longer than the timeout.
 	go func() {
@@ -153,7 +153,7 @@ func TestSlowHeadGets408(t *testing.T) {
 
 func TestSilentClientDoesNotHoldTheServer(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: 300 * time.Millisecond})
-	silent := ts.dial(t) // connects first, sends nothing, never closes
+	silent := ts.Dial(t) // connects first, sends nothing, never closes
 	time.Sleep(20 * time.Millisecond)
 	resp, body := ts.exchange(t, getHello)
 	wantStatus(t, resp, 200)
@@ -167,7 +167,7 @@ func TestSilentClientDoesNotHoldTheServer(t *testing.T) {
 
 func TestStalledBodyDoesNotHoldTheServer(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), BodyTimeout: 300 * time.Millisecond})
-	stalled := ts.dial(t)
+	stalled := ts.Dial(t)
 	io.WriteString(stalled, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly a part")
 	time.Sleep(20 * time.Millisecond)
 	resp, _ := ts.exchange(t, getHello)
@@ -194,14 +194,14 @@ func TestClientThatDoesNotReadDoesNotHoldTheServer(t *testing.T) {
 		return apps.Mux(0)(env, start)
 	}
 	ts := start(t, config{App: app, WriteTimeout: 300 * time.Millisecond})
-	lazy := ts.dial(t)
+	lazy := ts.Dial(t)
 	lazy.SetReadBuffer(4096)
 	io.WriteString(lazy, "GET /big HTTP/1.1\r\nHost: a\r\n\r\n") // and never read
 	time.Sleep(20 * time.Millisecond)
 	resp, _ := ts.exchange(t, getHello)
 	wantStatus(t, resp, 200)
-	if !strings.Contains(ts.logs.String(), "GET /big 200") || !strings.Contains(ts.logs.String(), "timeout") {
-		t.Errorf("the abandoned response left no log line with a timeout:\n%s", ts.logs)
+	if !strings.Contains(ts.Logs.String(), "GET /big 200") || !strings.Contains(ts.Logs.String(), "timeout") {
+		t.Errorf("the abandoned response left no log line with a timeout:\n%s", ts.Logs)
 	}
 }
 
@@ -220,8 +220,8 @@ func TestPanicIs500AndNextRequestIsServed(t *testing.T) {
 	if body != "Hello World" {
 		t.Errorf("after the panic: body %q", body)
 	}
-	if !strings.Contains(ts.logs.String(), "the app broke") {
-		t.Errorf("the panic was not logged:\n%s", ts.logs)
+	if !strings.Contains(ts.Logs.String(), "the app broke") {
+		t.Errorf("the panic was not logged:\n%s", ts.Logs)
 	}
 }
 
@@ -262,18 +262,18 @@ func TestStopFinishesRequestInProgress(t *testing.T) {
 		return hello(env, start)
 	}
 	ts := start(t, config{App: app})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	io.WriteString(c, getHello)
 	<-entered
 	stopped := make(chan struct{})
-	go func() { ts.shutdown(t); close(stopped) }()
+	go func() { ts.Stop(t); close(stopped) }()
 	resp, body := readResponse(t, c, getHello)
 	wantStatus(t, resp, 200)
 	if body != "Hello World" {
 		t.Errorf("request in progress at stop: body %q", body)
 	}
 	<-stopped
-	if c, err := net.DialTimeout("tcp", ts.addr, time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", ts.Addr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("dial after stop succeeded; the listener is still open")
 	}
@@ -281,9 +281,9 @@ func TestStopFinishesRequestInProgress(t *testing.T) {
 
 func TestStopDoesNotWaitForAnIdleClient(t *testing.T) {
 	ts := start(t, config{App: apps.Mux(0), HeaderTimeout: time.Hour})
-	c := ts.dial(t)
+	c := ts.Dial(t)
 	time.Sleep(50 * time.Millisecond) // accepted, waiting for a head that never comes
-	ts.shutdown(t)                    // fails the test if serve takes 10s
+	ts.Stop(t)                        // fails the test if serve takes 10s
 	if all, err := io.ReadAll(c); err != nil || len(all) != 0 {
 		t.Errorf("idle client at stop read %q, %v; want a plain close", all, err)
 	}
@@ -296,8 +296,8 @@ func TestNoLeaks(t *testing.T) {
 		for _, raw := range []string{getHello, "GARBAGE\r\n\r\n", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"} {
 			ts.exchange(t, raw)
 		}
-		idle := ts.dial(t)
-		ts.shutdown(t)
+		idle := ts.Dial(t)
+		ts.Stop(t)
 		idle.Close()
 	}
 }

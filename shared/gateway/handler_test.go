@@ -19,6 +19,7 @@ import (
 
 	"lbws/shared/gateway"
 	"lbws/shared/http1"
+	"lbws/shared/stage/stagetest"
 )
 
 // startServer serves app on 127.0.0.1:0 with a minimal blocking server
@@ -31,7 +32,7 @@ func startServer(t *testing.T, app gateway.App) (string, func() int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logb syncBuffer
+	var logb stagetest.LogBuffer
 	srv := &gateway.Server{App: app, Name: "127.0.0.1", Port: "0", Log: log.New(&logb, "", 0)}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -84,19 +85,6 @@ func serveConn(srv *gateway.Server, c net.Conn) {
 			return
 		}
 	}
-}
-
-// syncBuffer is a log buffer safe for concurrent connections.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
 }
 
 // testMux is a real net/http ServeMux with the behaviours FromHandler must
@@ -248,7 +236,7 @@ func TestToHandlerEnviron(t *testing.T) {
 }
 
 func TestToHandlerFaults(t *testing.T) {
-	var logb syncBuffer
+	var logb stagetest.LogBuffer
 	srv := &gateway.Server{App: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		switch env.PathInfo {
 		case "/panic":
@@ -300,9 +288,7 @@ func TestToHandlerFaults(t *testing.T) {
 			t.Errorf("%s: %d %q chunked=%v, want %d %q chunked=%v", tt.path, resp.StatusCode, body, chunked, tt.status, tt.body, tt.chunk)
 		}
 	}
-	logb.mu.Lock()
-	defer logb.mu.Unlock()
-	got := logb.buf.String()
+	got := logb.String()
 	for _, want := range []string{"kaboom", "hop-by-hop", "called twice", "without calling start_response"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("log %q, want a line with %q", got, want)

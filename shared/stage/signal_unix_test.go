@@ -3,40 +3,19 @@
 package stage_test
 
 import (
-	"bytes"
 	"log"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"lbws/shared/stage"
+	"lbws/shared/stage/stagetest"
 )
 
-// lockedBuffer is a bytes.Buffer the signal goroutine and the test share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns what was written so far.
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestStopOnSignalClosesAtSIGTERM(t *testing.T) {
-	var logs lockedBuffer
+	var logs stagetest.LogBuffer
 	stop := stage.StopOnSignal(log.New(&logs, "", 0), "closing the listener")
 	// Notify now holds SIGTERM, so the kill below cannot end the test
 	// process; give the signals back to the runtime when the test ends.
