@@ -125,7 +125,7 @@ func (o Options) withDefaults() Options {
 	if o.Pipelining {
 		o.KeepAlive = true
 	}
-	o.Limits = fillLimits(o.Limits)
+	o.Limits = o.Limits.WithDefaults()
 	return o
 }
 
@@ -345,24 +345,6 @@ func groups(cases []Case) [][]Case {
 		out = append(out, []Case{c})
 	}
 	return out
-}
-
-// fillLimits gives the zero fields of l the parser's defaults.
-func fillLimits(l http1.Limits) http1.Limits {
-	d := http1.DefaultLimits()
-	if l.MaxRequestLine <= 0 {
-		l.MaxRequestLine = d.MaxRequestLine
-	}
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = d.MaxHeaderBytes
-	}
-	if l.MaxFields <= 0 {
-		l.MaxFields = d.MaxFields
-	}
-	if l.MaxBody <= 0 {
-		l.MaxBody = d.MaxBody
-	}
-	return l
 }
 
 // indent makes a multi-line reason readable under its PASS/FAIL line.

@@ -52,9 +52,10 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults returns l with every zero (or negative) field replaced by
-// its default.
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every zero (or negative) field replaced by
+// its default from DefaultLimits: the limits a Parser or Reader given l
+// actually enforces.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxRequestLine <= 0 {
 		l.MaxRequestLine = d.MaxRequestLine

@@ -112,7 +112,7 @@ func (p *Parser) Parse(buf []byte) (n int, err error) {
 		return p.headLen, nil
 	}
 	if !p.started {
-		p.lim = p.Limits.withDefaults()
+		p.lim = p.Limits.WithDefaults()
 		p.started = true
 	}
 	for {

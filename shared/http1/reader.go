@@ -56,7 +56,7 @@ type Reader struct {
 // NewReader returns a Reader that reads requests from src within limits
 // (a zero field means its default).
 func NewReader(src io.Reader, limits Limits) *Reader {
-	r := &Reader{src: src, limits: limits.withDefaults()}
+	r := &Reader{src: src, limits: limits.WithDefaults()}
 	r.parser.Limits = r.limits
 	r.body.r = r
 	return r
