@@ -259,6 +259,12 @@ func (p *Parser) requestLine(line []byte, off int) *Error {
 // parseVersion parses HTTP-version (RFC 9112 2.3): "HTTP/" DIGIT "." DIGIT,
 // case-sensitive. Only 1.0 and 1.1 are served; another well-formed
 // version is 505 (RFC 9110 15.6.6), anything else 400.
+//
+// That includes HTTP/1.2 and later 1.x minors. RFC 9110 2.5 says a
+// recipient SHOULD treat an unknown higher minor as the highest it
+// implements; we answer 505 instead, as this project's spec asks, because
+// no HTTP/1.2 exists and a client that claims it is more likely broken or
+// probing than newer.
 func parseVersion(v []byte) (Version, *Error) {
 	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' ||
 		v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
