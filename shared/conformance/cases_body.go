@@ -30,11 +30,8 @@ func lengthCases() []Case {
 		{Name: "length/body-later",
 			Why: "the body may arrive in a later packet than the head; the server waits for all of it (RFC 9112 6.2)",
 			Run: func(t *T) error {
-				c, err := t.Dial()
+				c, err := t.DialSend("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
 				if err != nil {
-					return err
-				}
-				if err := c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello"); err != nil {
 					return err
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -162,11 +159,8 @@ func firstDiff(a, b []byte) int {
 // incomplete sends req, half-closes, and expects anything but a 2xx: an
 // error status or a plain close.
 func incomplete(t *T, req string) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(req)
 	if err != nil {
-		return err
-	}
-	if err := c.Send(req); err != nil {
 		return err
 	}
 	if err := c.CloseWrite(); err != nil {

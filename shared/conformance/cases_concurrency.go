@@ -54,11 +54,8 @@ func concurrencyCases() []Case {
 // promptHello checks that a new client gets /hello within 3 seconds: far
 // more than a free server needs, far less than a blocked one would take.
 func promptHello(t *T) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(helloReq)
 	if err != nil {
-		return err
-	}
-	if err := c.Send(helloReq); err != nil {
 		return err
 	}
 	if err := c.SetReadTimeout(3 * time.Second); err != nil {
@@ -71,14 +68,9 @@ func promptHello(t *T) error {
 // notBlockedBy holds a connection that sent partial, then checks that
 // another client is served promptly.
 func notBlockedBy(t *T, partial string) error {
-	c, err := t.Dial()
-	if err != nil {
+	// The connection stays open, holding the server, until the case ends.
+	if _, err := t.DialSend(partial); err != nil {
 		return err
-	}
-	if partial != "" {
-		if err := c.Send(partial); err != nil {
-			return err
-		}
 	}
 	time.Sleep(50 * time.Millisecond)
 	return promptHello(t)

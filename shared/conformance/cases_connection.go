@@ -218,11 +218,8 @@ func sequence(steps ...any) func(t *T) error {
 // responses in order; a closing want (or status) ends the exchange.
 func pipeline(reqs []string, wants ...want) func(t *T) error {
 	return func(t *T) error {
-		c, err := t.Dial()
+		c, err := t.DialSend(strings.Join(reqs, ""))
 		if err != nil {
-			return err
-		}
-		if err := c.Send(strings.Join(reqs, "")); err != nil {
 			return err
 		}
 		for i, w := range wants {
@@ -237,11 +234,8 @@ func pipeline(reqs []string, wants ...want) func(t *T) error {
 // closeCase expects 200, Connection: close, then the server's close.
 func closeCase(req string) func(t *T) error {
 	return func(t *T) error {
-		c, err := t.Dial()
+		c, err := t.DialSend(req)
 		if err != nil {
-			return err
-		}
-		if err := c.Send(req); err != nil {
 			return err
 		}
 		r, err := c.ReadFinal("GET")
@@ -261,11 +255,8 @@ func closeCase(req string) func(t *T) error {
 // closeAnnounced checks RFC 9112 9.6: either the response says close and
 // the server closes, or the connection serves a second request.
 func closeAnnounced(t *T) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(helloReq)
 	if err != nil {
-		return err
-	}
-	if err := c.Send(helloReq); err != nil {
 		return err
 	}
 	r, err := c.expect("GET", wantBody(helloBody))
@@ -309,11 +300,8 @@ func http10KeepAlive(t *T) error {
 // unreadBody posts a body to /hello, which does not read it, then sends a
 // GET on the same connection.
 func unreadBody(t *T) error {
-	c, err := t.Dial()
+	c, err := t.DialSend("POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789")
 	if err != nil {
-		return err
-	}
-	if err := c.Send("POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789"); err != nil {
 		return err
 	}
 	r, err := c.expect("POST", wantStatus(405))

@@ -96,11 +96,8 @@ func headerCases() []Case {
 		{Name: "headers/expect-100-http10",
 			Why: "a server MUST ignore a 100-continue expectation in an HTTP/1.0 request (RFC 9110 10.1.1): no 100",
 			Run: func(t *T) error {
-				c, err := t.Dial()
+				c, err := t.DialSend("POST /echo HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello")
 				if err != nil {
-					return err
-				}
-				if err := c.Send("POST /echo HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"); err != nil {
 					return err
 				}
 				r, err := c.Read("POST")
@@ -119,11 +116,8 @@ func headerCases() []Case {
 // 200 with the value cleaned as the RFC allows.
 func oneOf(req string, a, b want) func(t *T) error {
 	return func(t *T) error {
-		c, err := t.Dial()
+		c, err := t.DialSend(req)
 		if err != nil {
-			return err
-		}
-		if err := c.Send(req); err != nil {
 			return err
 		}
 		r, err := c.ReadFinal(methodOf(req))
@@ -154,11 +148,8 @@ func manyFields(n int) string {
 
 // checkDate checks that a 200 carries a sensible Date.
 func checkDate(t *T) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(helloReq)
 	if err != nil {
-		return err
-	}
-	if err := c.Send(helloReq); err != nil {
 		return err
 	}
 	r, err := c.expect("GET", wantBody(helloBody))

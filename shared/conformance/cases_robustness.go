@@ -86,11 +86,8 @@ func robustnessCases() []Case {
 		{Name: "robustness/half-close",
 			Why: "a client that shuts down its sending side after a complete request still gets the response (RFC 9112 9.6: only the full close ends the exchange)",
 			Run: func(t *T) error {
-				c, err := t.Dial()
+				c, err := t.DialSend(helloReq)
 				if err != nil {
-					return err
-				}
-				if err := c.Send(helloReq); err != nil {
 					return err
 				}
 				if err := c.CloseWrite(); err != nil {
@@ -135,11 +132,8 @@ func slowly(t *T, req string, n int, pause time.Duration, w want) error {
 func splitEverywhere(t *T) error {
 	req := post("hi", "")
 	for i := 1; i < len(req); i++ {
-		c, err := t.Dial()
+		c, err := t.DialSend(req[:i])
 		if err != nil {
-			return err
-		}
-		if err := c.Send(req[:i]); err != nil {
 			return err
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -157,14 +151,9 @@ func splitEverywhere(t *T) error {
 // headerTimeout sends partial (maybe nothing) and expects 408 or a close
 // within the server's header timeout plus slack.
 func headerTimeout(t *T, partial string) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(partial)
 	if err != nil {
 		return err
-	}
-	if partial != "" {
-		if err := c.Send(partial); err != nil {
-			return err
-		}
 	}
 	ht := t.Opts.HeaderTimeout
 	within := ht + max(2*time.Second, ht/2)
@@ -214,11 +203,8 @@ func readEcho(c *Conn, data []byte) error {
 // new client is served.
 func resetThenHello(partial string) func(t *T) error {
 	return func(t *T) error {
-		c, err := t.Dial()
+		c, err := t.DialSend(partial)
 		if err != nil {
-			return err
-		}
-		if err := c.Send(partial); err != nil {
 			return err
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -233,11 +219,8 @@ func resetThenHello(partial string) func(t *T) error {
 // few seconds and without sending anything more.
 func garbage(junk string, statuses ...int) func(t *T) error {
 	return func(t *T) error {
-		c, err := t.Dial()
+		c, err := t.DialSend(junk)
 		if err != nil {
-			return err
-		}
-		if err := c.Send(junk); err != nil {
 			return err
 		}
 		if err := c.SetReadTimeout(3 * time.Second); err != nil {

@@ -37,6 +37,21 @@ func (t *T) Deadline() time.Time { return t.deadline }
 // Dial opens a TCP connection to the server. Its deadline is the case's.
 func (t *T) Dial() (*Conn, error) { return t.dial(0) }
 
+// DialSend dials and sends raw (nothing when raw is empty), the way most
+// cases begin. The connection is closed when the case ends, like Dial's.
+func (t *T) DialSend(raw string) (*Conn, error) {
+	c, err := t.Dial()
+	if err != nil {
+		return nil, err
+	}
+	if raw != "" {
+		if err := c.Send(raw); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
 // DialSmallWindow dials with a receive buffer of rcvbuf bytes, so a server
 // writing a large response fills the socket and must write in parts.
 func (t *T) DialSmallWindow(rcvbuf int) (*Conn, error) { return t.dial(rcvbuf) }

@@ -49,11 +49,8 @@ func simple(name, why, req string, w want) Case {
 
 // sendExpect sends req on a fresh connection and checks the answer.
 func sendExpect(t *T, req string, w want) error {
-	c, err := t.Dial()
+	c, err := t.DialSend(req)
 	if err != nil {
-		return err
-	}
-	if err := c.Send(req); err != nil {
 		return err
 	}
 	_, err = c.expect(methodOf(req), w)
