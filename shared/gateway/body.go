@@ -6,6 +6,8 @@ import (
 	"io"
 )
 
+// !+body
+
 // Body is what an App returns: the response body as a sequence of byte
 // chunks, PEP 3333's iterable. Next returns the next chunk, or io.EOF after
 // the last one; a chunk is only read until the following call of Next or
@@ -16,6 +18,8 @@ type Body interface {
 	Next() ([]byte, error)
 	Close() error
 }
+
+// !-body
 
 // Bytes returns a Body that yields the given chunks in order.
 func Bytes(chunks ...[]byte) Body {

@@ -12,6 +12,8 @@ import (
 	"lbws/shared/http1"
 )
 
+// !+environ
+
 // Environ is what the server passes to an App: the CGI variables of PEP 3333
 // as strings under their Go names, and the wsgi.* entries as typed fields.
 // Get and Keys give the same data under the PEP 3333 names.
@@ -41,6 +43,8 @@ type Environ struct {
 	Multiprocess bool      // wsgi.multiprocess: the app may run in several processes at once
 	RunOnce      bool      // wsgi.run_once: false, the server keeps running
 }
+
+// !-environ
 
 // cgiKeys are the names Get knows besides HTTP_*, in sorted order.
 var cgiKeys = []string{

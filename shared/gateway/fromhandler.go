@@ -14,6 +14,8 @@ import (
 	"strings"
 )
 
+// !+fromhandler
+
 // FromHandler returns an App that runs h, any net/http handler (a
 // ServeMux, a router), on our servers: the article's point that one server
 // runs any framework that speaks the gateway interface.
@@ -50,6 +52,8 @@ func FromHandler(h http.Handler) App {
 		return b
 	}
 }
+
+// !-fromhandler
 
 // newHTTPRequest builds the *http.Request net/http's server would have
 // built for the request env describes.

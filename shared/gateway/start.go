@@ -9,6 +9,8 @@ import (
 	"lbws/shared/http1"
 )
 
+// !+app
+
 // Header is one response header field set by an App.
 type Header = http1.Header
 
@@ -29,6 +31,8 @@ type StartResponse func(status string, headers []Header, excInfo error) (WriteFu
 // request from env, calls start exactly once with the status and headers,
 // and returns the body (nil means empty).
 type App func(env *Environ, start StartResponse) Body
+
+// !-app
 
 // Errors about what an App did, returned by StartResponse and WriteFunc
 // and logged by the server.

@@ -10,6 +10,8 @@ import (
 	"strings"
 )
 
+// !+tohandler
+
 // ToHandler returns an http.Handler that serves app with net/http: the
 // benchmark's reference server runs the same application code as the
 // stages. Faults of the app are handled as Serve handles them: a 500 and a
@@ -17,6 +19,8 @@ import (
 func ToHandler(app App) http.Handler {
 	return &Server{App: app, Multithread: true}
 }
+
+// !-tohandler
 
 // ServeHTTP runs s.App for a net/http request, so a Server is also an
 // http.Handler. SERVER_NAME and SERVER_PORT come from the listener's
