@@ -25,6 +25,8 @@ import (
 	"lbws/shared/gateway"
 )
 
+// !+hello
+
 // helloBody is Hello's answer.
 var helloBody = []byte("Hello World")
 
@@ -49,6 +51,8 @@ func Hello(delay time.Duration) gateway.App {
 		return gateway.Bytes(helloBody)
 	}
 }
+
+// !-hello
 
 // echoChunk is the largest chunk Echo reads and sends at a time.
 const echoChunk = 32 << 10
