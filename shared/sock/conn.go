@@ -37,6 +37,8 @@ func (c *Conn) Fd() int { return c.fd }
 // RemoteAddr returns the peer's address, "127.0.0.1:50312".
 func (c *Conn) RemoteAddr() string { return c.remote }
 
+// !+read
+
 // Read reads up to len(p) bytes with one read(2), retried when a signal
 // interrupts it. It returns io.EOF when the peer has closed or shut down
 // its sending side, and a timeout error (see the package comment) when
@@ -65,6 +67,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 }
+
+// !-read
+
+// !+write
 
 // Write writes all of p. write(2) on a socket may take only part of the
 // buffer (the send buffer filled up, or a signal or SO_SNDTIMEO cut the
@@ -99,6 +105,8 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return done, nil
 }
 
+// !-write
+
 // SetReadDeadline makes Reads that have not finished by t fail with a
 // timeout error. The zero time removes the deadline.
 func (c *Conn) SetReadDeadline(t time.Time) error {
@@ -113,6 +121,8 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
+// !+closewrite
+
 // CloseWrite shuts down the sending side (shutdown(2) with SHUT_WR): the
 // peer reads end of file after the bytes already written, and can still
 // send to us. This is how a client says "that is all my request".
@@ -122,6 +132,8 @@ func (c *Conn) CloseWrite() error {
 	}
 	return nil
 }
+
+// !-closewrite
 
 // Shutdown shuts down both directions without closing the descriptor: a
 // Read or Write blocked in another goroutine returns at once (end of file

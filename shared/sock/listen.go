@@ -37,6 +37,8 @@ func Listen(addr string) (fd int, err error) {
 	return fd, nil
 }
 
+// !+listen
+
 // listenOn runs socket, setsockopt, bind and listen, closing the socket
 // again if any step fails.
 func listenOn(ap netip.AddrPort) (int, error) {
@@ -64,6 +66,8 @@ func listenOn(ap netip.AddrPort) (int, error) {
 	}
 	return fd, nil
 }
+
+// !-listen
 
 // LocalAddr returns the address fd is bound to, "127.0.0.1:41235": after
 // Listen(":0") it tells which port the kernel chose.
