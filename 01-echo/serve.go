@@ -105,6 +105,8 @@ func (s *server) end(c *sock.Conn) {
 	}
 }
 
+// !+echo
+
 // echo copies everything c sends back to it, until c reaches end of file
 // or fails. Each read's bytes are written back in full (Conn.Write resumes
 // partial writes) before the next read, so a client that half-closes gets
@@ -134,3 +136,5 @@ func (s *server) echo(c *sock.Conn) {
 		}
 	}
 }
+
+// !-echo

@@ -74,6 +74,8 @@ func (c *conn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// !+serve
+
 // serve accepts connections on the listening socket lfd and serves one
 // request on each, one connection at a time, until stop is closed; then it
 // finishes the request in progress and returns nil. It returns an error
@@ -108,6 +110,8 @@ func serve(stop <-chan struct{}, lfd int, cfg config) error {
 		s.end(c)
 	}
 }
+
+// !-serve
 
 // newServer prepares the gateway for the address lfd listens on.
 func newServer(lfd int, cfg config) (*server, error) {
@@ -177,6 +181,8 @@ func (s *server) end(c *conn) {
 	}
 }
 
+// !+handle
+
 // handle serves the one request of connection c.
 func (s *server) handle(c *conn) {
 	start := time.Now()
@@ -208,6 +214,8 @@ func (s *server) handle(c *conn) {
 		s.linger(c)
 	}
 }
+
+// !-handle
 
 // refuse handles a request that could not be read: a malformed one gets
 // its status, a client too slow to send its head gets 408 (RFC 9110
@@ -245,6 +253,8 @@ func (s *server) sendError(c *conn, status int, reason string) {
 	}
 }
 
+// !+linger
+
 // linger closes the connection gently. If a socket is closed while
 // unread bytes wait in its receive buffer (a body the app did not read,
 // a second request the client sent early), Linux sends a reset, and the
@@ -259,6 +269,8 @@ func (s *server) linger(c *conn) {
 	c.SetReadDeadline(time.Now().Add(lingerTimeout))
 	io.CopyN(io.Discard, c, lingerBytes)
 }
+
+// !-linger
 
 // logRequest writes the -v line for a served request, and always a line
 // for a response the client did not take in time.
