@@ -26,6 +26,8 @@ var dateCache atomic.Pointer[dateLine]
 // seconds without sleeping.
 var clock = time.Now
 
+// !+date
+
 // AppendDate appends a complete Date header field, "Date: <IMF-fixdate>\r\n",
 // to dst and returns the extended slice. An origin server with a clock must
 // send Date (RFC 9110 section 6.6.1); the text is formatted at most once per
@@ -40,6 +42,8 @@ func AppendDate(dst []byte) []byte {
 	}
 	return append(dst, d.line...)
 }
+
+// !-date
 
 // formatDate formats the Date line for the second that contains t.
 func formatDate(t time.Time) *dateLine {

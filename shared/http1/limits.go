@@ -1,5 +1,7 @@
 package http1
 
+// !+limits
+
 // The default limits. A server that parses requests from strangers has to
 // bound every part of a request, or one client can make it buffer without
 // end. Each value below says why it is that size and what other servers use.
@@ -32,6 +34,8 @@ const (
 	// (RFC 9110 15.5.14).
 	DefaultMaxBody = 8 << 20
 )
+
+// !-limits
 
 // Limits bounds the size of a request. A zero field means the default
 // (DefaultLimits); a server sets only the fields it wants to change.
