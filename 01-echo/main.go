@@ -10,8 +10,12 @@
 //
 // Flags:
 //
-//	-addr host:port   where to listen (default 127.0.0.1:8888; port 0 picks one)
-//	-h                this help
+//	-addr host:port    where to listen (default 127.0.0.1:8888; port 0 picks one)
+//	-idle-timeout d    close a connection that sends nothing for d (default 30s)
+//	-write-timeout d   each write back must finish within d (default 10s)
+//	-v                 log one line per connection (errors are always logged)
+//	-shutdown d        at SIGINT or SIGTERM, wait up to d (default 5s)
+//	-h                 this help
 //
 // What it teaches: the life of a server socket. socket(2) makes an
 // endpoint, setsockopt(2) sets SO_REUSEADDR so a restart can bind the
@@ -31,6 +35,10 @@
 //     end of file, after it has written back everything before it.
 //   - A client that resets its connection costs one log line; the server
 //     goes on with the next client.
+//   - One client cannot hold the server forever: a connection that sends
+//     nothing for -idle-timeout is closed, and so is one that stops
+//     reading what comes back (a write that cannot finish within
+//     -write-timeout).
 //
 // SIGINT or SIGTERM stops accepting, ends the connection in progress,
 // closes the listener and exits with status 0.
@@ -48,16 +56,23 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8888", "listen on `host:port` (port 0 lets the kernel pick)")
+	var f stage.Flags
+	f.Register(flag.CommandLine)
+	f.RegisterIdle(flag.CommandLine)
 	flag.Usage = usage
 	flag.Parse()
 	if flag.NArg() > 0 {
 		usage()
 		os.Exit(2)
 	}
-	logger := log.New(os.Stderr, "01-echo: ", log.Ltime|log.Lmicroseconds)
+	cfg := config{
+		IdleTimeout:  f.IdleTimeout,
+		WriteTimeout: f.WriteTimeout,
+		Verbose:      f.Verbose,
+		Log:          log.New(os.Stderr, "01-echo: ", log.Ltime|log.Lmicroseconds),
+	}
 
-	lfd, err := sock.Listen(*addr)
+	lfd, err := sock.Listen(f.Addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,8 +81,9 @@ func main() {
 		log.Fatal(err)
 	}
 	printTry(local)
-	stop := stage.StopOnSignal(logger, "closing the listener")
-	if err := serve(stop, lfd, logger); err != nil {
+	err = stage.Run(cfg.Log, "closing the listener", f.Shutdown,
+		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+	if err != nil {
 		log.Fatal(err)
 	}
 }
@@ -75,7 +91,7 @@ func main() {
 // usage prints what the stage teaches and its flags.
 func usage() {
 	out := flag.CommandLine.Output()
-	fmt.Fprintf(out, "usage: 01-echo [-addr host:port]\n\n")
+	fmt.Fprintf(out, "usage: 01-echo [flags]\n\n")
 	fmt.Fprintf(out, "A TCP echo server built from raw system calls (socket, bind, listen,\n"+
 		"accept4, read, write, close), serving one connection at a time: the first\n"+
 		"step of \"Let's Build a WSGI Server\" in Go.\n\n")

@@ -16,11 +16,20 @@ import (
 // moves a large upload in few system calls.
 const bufSize = 32 << 10
 
+// config is what serve needs to know; main fills it from the flags.
+type config struct {
+	IdleTimeout  time.Duration // close a connection that sends nothing for this long; 0: never
+	WriteTimeout time.Duration // each write back must finish within this; 0: no limit
+	Verbose      bool          // log one line per connection, not only errors
+	Log          *log.Logger   // where the lines go
+}
+
 // server is the state serve shares with the goroutine that waits for
 // stop.
 type server struct {
+	cfg config         // timeouts and logging
 	ln  *sock.Listener // the listening socket
-	log *log.Logger    // one line per connection
+	log *log.Logger    // cfg.Log
 
 	mu       sync.Mutex // guards the fields below
 	stopping bool       // stop was closed
@@ -31,8 +40,8 @@ type server struct {
 // one until its client closes, one at a time. When stop is closed it ends
 // the connection in progress, closes lfd and returns nil; it returns an
 // error only if the listening socket itself fails. serve owns lfd.
-func serve(stop <-chan struct{}, lfd int, logger *log.Logger) error {
-	s := &server{ln: sock.NewListener(lfd), log: logger}
+func serve(stop <-chan struct{}, lfd int, cfg config) error {
+	s := &server{cfg: cfg, ln: sock.NewListener(lfd), log: cfg.Log}
 	defer s.ln.Close()
 	done := make(chan struct{})
 	defer close(done)
@@ -116,8 +125,14 @@ func (s *server) echo(c *sock.Conn) {
 	var total int64
 	start := time.Now()
 	for {
+		if s.cfg.IdleTimeout > 0 {
+			c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		}
 		n, err := c.Read(buf)
 		if n > 0 {
+			if s.cfg.WriteTimeout > 0 {
+				c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+			}
 			if _, werr := c.Write(buf[:n]); werr != nil {
 				s.log.Printf("%s: %v after %d bytes", c.RemoteAddr(), werr, total)
 				return
@@ -125,12 +140,15 @@ func (s *server) echo(c *sock.Conn) {
 			total += int64(n)
 		}
 		if err == io.EOF {
-			s.log.Printf("%s: echoed %d bytes in %v", c.RemoteAddr(), total, time.Since(start).Round(time.Microsecond))
+			if s.cfg.Verbose {
+				s.log.Printf("%s: echoed %d bytes in %v", c.RemoteAddr(), total, time.Since(start).Round(time.Microsecond))
+			}
 			return
 		}
 		if err != nil {
-			// ECONNRESET: the client reset the connection. One line, and on
-			// to the next client.
+			// ECONNRESET: the client reset the connection; or it sent
+			// nothing for the idle timeout. One line, and on to the next
+			// client.
 			s.log.Printf("%s: %v after %d bytes", c.RemoteAddr(), err, total)
 			return
 		}

@@ -19,7 +19,7 @@ import (
 func start(t *testing.T) *stagetest.Server {
 	t.Helper()
 	ts := stagetest.Start(t, func(stop <-chan struct{}, lfd int, logs io.Writer) error {
-		return serve(stop, lfd, log.New(logs, "", 0))
+		return serve(stop, lfd, config{Verbose: true, Log: log.New(logs, "", 0)})
 	})
 	ts.StopTimeout = 5 * time.Second
 	return ts

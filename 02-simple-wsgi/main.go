@@ -20,6 +20,7 @@
 //	-header-timeout d      a request head must arrive within d of the connection (default 5s)
 //	-body-timeout d        its body must arrive within d of the head (default 10s)
 //	-write-timeout d       each write of the response must finish within d (default 10s)
+//	-shutdown d            at SIGINT or SIGTERM, wait up to d for the request in progress (default 5s)
 //	-h                     this help
 //
 // What it teaches: the shape of every server in this tutorial (listen,
@@ -48,7 +49,8 @@
 //     log line, and the next client is served.
 //
 // SIGINT or SIGTERM stops accepting, lets the request in progress finish,
-// and exits with status 0.
+// and exits with status 0. If the request is not done within -shutdown, or
+// a second signal arrives, the server exits at once with status 1.
 package main
 
 import (
@@ -65,24 +67,25 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8888", "listen on `host:port` (port 0 lets the kernel pick)")
-	delay := flag.Duration("delay", 200*time.Millisecond, "how long /hello sleeps (the article's time.sleep(0.2))")
-	verbose := flag.Bool("v", false, "log one line per request: client, method, path, status, bytes, time")
-	cfg := config{}
-	flag.DurationVar(&cfg.HeaderTimeout, "header-timeout", 5*time.Second, "a request head must arrive within this time of the connection (else 408)")
-	flag.DurationVar(&cfg.BodyTimeout, "body-timeout", 10*time.Second, "a request body must arrive within this time of its head")
-	flag.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second, "each write of a response must finish within this time")
+	var f stage.Flags
+	f.Register(flag.CommandLine)
+	f.RegisterHTTP(flag.CommandLine)
 	flag.Usage = usage
 	flag.Parse()
 	if flag.NArg() > 0 {
 		usage()
 		os.Exit(2)
 	}
-	cfg.App = apps.Mux(*delay)
-	cfg.Verbose = *verbose
-	cfg.Log = log.New(os.Stderr, "02-simple-wsgi: ", log.Ltime|log.Lmicroseconds)
+	cfg := config{
+		App:           apps.Mux(f.Delay),
+		HeaderTimeout: f.HeaderTimeout,
+		BodyTimeout:   f.BodyTimeout,
+		WriteTimeout:  f.WriteTimeout,
+		Verbose:       f.Verbose,
+		Log:           log.New(os.Stderr, "02-simple-wsgi: ", log.Ltime|log.Lmicroseconds),
+	}
 
-	lfd, err := sock.Listen(*addr)
+	lfd, err := sock.Listen(f.Addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,9 +93,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printTry(local, *delay)
-	stop := stage.StopOnSignal(cfg.Log, "finishing the request in progress, then exiting")
-	if err := serve(stop, lfd, cfg); err != nil {
+	printTry(local, f.Delay)
+	err = stage.Run(cfg.Log, "finishing the request in progress, then exiting", f.Shutdown,
+		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+	if err != nil {
 		log.Fatal(err)
 	}
 }

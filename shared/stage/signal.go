@@ -1,41 +1,84 @@
 // Package stage holds what the tutorial's server stages share outside
-// their concurrency model: the plumbing around a serve loop that is the
-// same whether it serves one connection at a time, forks, or polls.
+// their concurrency model: the flags every stage has, and the life cycle
+// around a serve loop (start, the first signal, the shutdown deadline,
+// the second signal), which is the same whether the stage serves one
+// connection at a time, forks, or polls.
 //
 // A stage's main wires it up like this:
 //
-//	logger := log.New(os.Stderr, "02-simple-wsgi: ", log.Ltime|log.Lmicroseconds)
-//	stop := stage.StopOnSignal(logger, "finishing the request in progress, then exiting")
-//	if err := serve(stop, lfd, cfg); err != nil {
+//	var f stage.Flags
+//	f.Register(flag.CommandLine)
+//	f.RegisterHTTP(flag.CommandLine)
+//	flag.Parse()
+//	...
+//	err := stage.Run(logger, "finishing the request in progress", f.Shutdown,
+//		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+//	if err != nil {
 //		log.Fatal(err)
 //	}
 //
-// The serve loop watches stop and returns once it is closed. Tests start
-// and stop serve loops with the helpers in package stagetest.
+// The serve loop watches stop and returns once it is closed and its work
+// is done. Package stage/blocking serves a connection with blocking reads
+// and writes (stages 02 and 03); package stagetest starts serve loops and
+// whole stage processes in tests.
 package stage
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
-// StopOnSignal returns a channel that is closed at the first SIGINT or
-// SIGTERM the process receives. When that happens it logs one line,
-// "<signal>: <then>", where then says what the server does next (for
-// example "closing the listener").
+// Run runs serve until it returns and returns its error. The first
+// SIGINT or SIGTERM closes serve's stop channel and logs one line,
+// "<signal>: <then>", where then says what the server does next. From
+// then on serve has grace to return: if it has not returned by then, or
+// if a second SIGINT or SIGTERM arrives, Run returns an error at once
+// without waiting for it (main then exits, which ends whatever serve was
+// still doing). grace <= 0 means no deadline.
 //
-// It asks for the signals with signal.Notify, so they no longer kill the
-// process; later ones are ignored (signal.Reset gives them back).
-func StopOnSignal(logger *log.Logger, then string) <-chan struct{} {
-	sigc := make(chan os.Signal, 1)
+// Run also starts the Go runtime's timers before serve runs, so that a
+// server later out of file descriptors can still sleep: the runtime
+// creates its poller, which needs descriptors, the first time a timer
+// is used.
+func Run(logger *log.Logger, then string, grace time.Duration, serve func(stop <-chan struct{}) error) error {
+	startTimers()
+	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigc)
 	stop := make(chan struct{})
-	go func() {
-		sig := <-sigc
-		logger.Printf("%v: %s", sig, then)
-		close(stop)
-	}()
-	return stop
+	done := make(chan error, 1)
+	go func() { done <- serve(stop) }()
+
+	var sig os.Signal
+	select {
+	case err := <-done:
+		return err
+	case sig = <-sigc:
+	}
+	logger.Printf("%v: %s (a second signal exits at once)", sig, then)
+	close(stop)
+	var deadline <-chan time.Time
+	if grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		deadline = t.C
+	}
+	select {
+	case err := <-done:
+		return err
+	case sig := <-sigc:
+		return fmt.Errorf("%v again: exiting without waiting for the work in progress", sig)
+	case <-deadline:
+		return fmt.Errorf("shutdown: work still in progress %v after the signal; exiting", grace)
+	}
+}
+
+// startTimers makes the runtime set up its timer machinery (and the
+// poller behind it) now, while descriptors are free.
+func startTimers() {
+	time.Sleep(time.Nanosecond)
 }
