@@ -148,7 +148,7 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 	for _, f := range req.Fields {
 		addField(e, f.Name, string(f.Value))
 	}
-	if err := e.setTarget(e.RequestURI); err != nil {
+	if err := e.setTarget(req); err != nil {
 		return nil, err
 	}
 	if req.ContentLength < 0 {
@@ -215,23 +215,21 @@ func hasUnderscore[T ~string | ~[]byte](name T) bool {
 
 // setTarget fills PATH_INFO and QUERY_STRING from the request-target. For
 // the absolute-form the server must take the host from the target and
-// ignore the Host field (RFC 9112 section 3.2.2), so HTTP_HOST is replaced.
-func (e *Environ) setTarget(target string) error {
+// ignore the Host field (RFC 9112 section 3.2.2): the parser has checked
+// the authority, made it req.Host and split off the path (PathQuery), so
+// HTTP_HOST is replaced.
+func (e *Environ) setTarget(req *http1.Request) error {
+	target := e.RequestURI
 	if target == "*" {
 		// asterisk-form, OPTIONS only (RFC 9112 section 3.2.4).
 		e.PathInfo = "*"
 		return nil
 	}
-	if i := strings.Index(target, "://"); i > 0 && !strings.HasPrefix(target, "/") {
-		rest := target[i+3:]
-		j := strings.IndexAny(rest, "/?")
-		if j < 0 {
-			j = len(rest)
-		}
-		e.Headers["HTTP_HOST"] = rest[:j]
-		target = rest[j:]
+	if !strings.HasPrefix(target, "/") {
+		e.Headers["HTTP_HOST"] = string(req.Host)
+		target = target[len(target)-len(req.PathQuery):]
 		if target == "" || target[0] == '?' {
-			target = "/" + target
+			target = "/" + target // an empty path is "/" (RFC 9110 4.2.3)
 		}
 	}
 	path, query, _ := strings.Cut(target, "?")

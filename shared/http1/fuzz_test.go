@@ -207,11 +207,18 @@ func parseNetHTTP(data []byte) (*parsed, error) {
 // comparable removes what net/http rewrites on purpose: it moves Host out
 // of the header map, removes Transfer-Encoding (and Content-Length when
 // chunked), merges identical Content-Length lines, and adds
-// Cache-Control for "Pragma: no-cache" (RFC 7234 5.4).
+// Cache-Control for "Pragma: no-cache" (RFC 7234 5.4). It also maps a
+// higher HTTP/1.x minor to 1.1, as we read it (RFC 9110 2.5); net/http
+// reports the minor as sent and treats it like 1.1 too.
 func comparable(p *parsed) *parsed {
 	c := *p
-	if !strings.HasPrefix(c.Target, "/") {
-		c.Host = "" // RFC 9112 3.2.2: net/http takes Host from an absolute-form target
+	if !strings.HasPrefix(c.Target, "/") && strings.Contains(c.Host, "%") {
+		// Both take Host from an absolute-form target (RFC 9112 3.2.2),
+		// but url.Parse decodes %-escapes in it; we pass it as sent.
+		c.Host = ""
+	}
+	if c.Major == 1 && c.Minor > 1 {
+		c.Minor = 1
 	}
 	c.Header = map[string][]string{}
 	for k, v := range p.Header {
@@ -319,6 +326,20 @@ func weAreStricter(data []byte, e *Error) string {
 			"one for CONNECT (it parses \"http://\" + target)."
 	case "invalid request-target":
 		return "RFC 9112 3.2: the target must be origin-form, absolute-form or \"*\"."
+	case "fragment in request-target":
+		return "RFC 9112 3.2.1, RFC 3986 4.3: no form of the request-target has a fragment; " +
+			"url.ParseRequestURI keeps \"#\" as part of the path."
+	case "userinfo in request-target":
+		return "RFC 9110 4.2.4: a recipient SHOULD treat userinfo in an http URI as an error; " +
+			"url.ParseRequestURI accepts it."
+	case "empty host in request-target":
+		return "RFC 9110 4.2.1: an http URI with an empty host MUST be rejected; url.ParseRequestURI accepts it."
+	case "invalid host in request-target":
+		return "RFC 9112 3.2.2: the authority replaces Host, so it obeys Host's character rules; " +
+			"url.ParseRequestURI lets some bytes through."
+	case "request-target has no authority", "request-target is not an http or https URI":
+		return "RFC 9112 3.2.2, RFC 9110 4.2: an origin server serves http and https URIs, which " +
+			"have an authority; url.ParseRequestURI accepts any scheme and opaque URIs like \"foo:bar\"."
 	case "whitespace after chunk size", "invalid chunk size", "invalid chunk size line":
 		return "RFC 9112 7.1: chunk-size is 1*HEXDIG followed by extensions or CRLF; net/http " +
 			"trims trailing whitespace and cuts at the first \";\"."

@@ -64,6 +64,9 @@ type Parser struct {
 	err     *Error // sticky error: Parse returns it until Reset
 
 	method, target span
+	pathQuery      span // the target from its path on (see Request.PathQuery)
+	absolute       bool // the target is in absolute-form
+	authority      span // its authority, when absolute
 	version        Version
 	fields         []fieldSpan
 	hosts          int   // number of Host field lines
@@ -253,45 +256,52 @@ func (p *Parser) requestLine(line []byte, off int) *Error {
 		return e
 	}
 	p.version = v
-	return checkTarget(line[:sp1], target)
+	return p.checkTarget(line[:sp1], target, p.target.start)
 }
 
 // parseVersion parses HTTP-version (RFC 9112 2.3): "HTTP/" DIGIT "." DIGIT,
-// case-sensitive. Only 1.0 and 1.1 are served; another well-formed
-// version is 505 (RFC 9110 15.6.6), anything else 400.
-//
-// That includes HTTP/1.2 and later 1.x minors. RFC 9110 2.5 says a
-// recipient SHOULD treat an unknown higher minor as the highest it
-// implements; we answer 505 instead, as this project's spec asks, because
-// no HTTP/1.2 exists and a client that claims it is more likely broken or
-// probing than newer.
+// case-sensitive. HTTP/1.0 and 1.1 are served as themselves; a higher
+// HTTP/1.x is served as HTTP/1.1, because RFC 9110 2.5 says a recipient
+// SHOULD process a message with a higher minor version of a major version
+// it implements as if it were the highest minor it implements: a 1.x
+// minor only adds to 1.1 and must be readable by a 1.1 recipient. Another
+// major version (HTTP/0.9, HTTP/2.0 and up) is 505 (RFC 9110 15.6.6):
+// its messages are not HTTP/1 messages at all. Anything else is 400.
 func parseVersion(v []byte) (Version, *Error) {
 	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' ||
 		v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
 		return 0, &Error{Status: 400, Reason: "malformed HTTP version"}
 	}
-	switch string(v[5:]) {
-	case "1.0":
+	switch {
+	case v[5] != '1':
+		return 0, &Error{Status: 505, Reason: "unsupported HTTP version"}
+	case v[7] == '0':
 		return HTTP10, nil
-	case "1.1":
-		return HTTP11, nil
 	}
-	return 0, &Error{Status: 505, Reason: "unsupported HTTP version"}
+	return HTTP11, nil
 }
 
-// checkTarget checks the request-target (RFC 9112 3.2). Every byte must
-// be visible ASCII: RFC 3986 has no place for controls, spaces or raw
-// non-ASCII bytes, and a target that one parser reads differently from
-// another is how cache poisoning starts. Accepted forms: origin-form
-// ("/path?query"), absolute-form ("http://host/path") and "*" for OPTIONS.
-// CONNECT (authority-form) is 501: this server is not a proxy and
-// implements no tunnels (RFC 9110 9.3.6, 15.6.2).
-func checkTarget(method, target []byte) *Error {
+// checkTarget checks the request-target (RFC 9112 3.2), found at offset
+// off of the buffer, and records its parts. Every byte must be visible
+// ASCII: RFC 3986 has no place for controls, spaces or raw non-ASCII
+// bytes, and a target that one parser reads differently from another is
+// how cache poisoning starts. No form of the target has a fragment (RFC
+// 9112 3.2.1: origin-form is absolute-path and query; RFC 3986 4.3: an
+// absolute-URI has no fragment), so "#" is 400 rather than a path
+// character. Accepted forms: origin-form ("/path?query"), absolute-form
+// ("http://host/path", see checkAbsolute) and "*" for OPTIONS. CONNECT
+// (authority-form) is 501: this server is not a proxy and implements no
+// tunnels (RFC 9110 9.3.6, 15.6.2).
+func (p *Parser) checkTarget(method, target []byte, off int) *Error {
 	for _, c := range target {
-		if c <= ' ' || c >= 0x7f {
+		switch {
+		case c <= ' ' || c >= 0x7f:
 			return &Error{Status: 400, Reason: "invalid byte in request-target"}
+		case c == '#':
+			return &Error{Status: 400, Reason: "fragment in request-target"}
 		}
 	}
+	p.pathQuery = span{off, off + len(target)}
 	switch {
 	case string(method) == "CONNECT":
 		return &Error{Status: 501, Reason: "CONNECT is not implemented"}
@@ -303,9 +313,50 @@ func checkTarget(method, target []byte) *Error {
 		}
 		return nil
 	case hasScheme(target):
-		return nil
+		return p.checkAbsolute(target, off)
 	}
 	return &Error{Status: 400, Reason: "invalid request-target"}
+}
+
+// checkAbsolute checks an absolute-form target (RFC 9112 3.2.2), found at
+// offset off, and records its authority as the request's host: a server
+// MUST use it and ignore the Host field. The target must be an http or
+// https URI with an authority ("scheme://authority[/path][?query]"): those
+// are the only URIs this server is an origin for, and a target without an
+// authority ("foo:bar") has no path to serve. The authority follows the
+// Host field's character rules, and two more from RFC 9110: userinfo
+// ("user:pw@") is an error (4.2.4), and an empty host is invalid (4.2.1).
+func (p *Parser) checkAbsolute(target []byte, off int) *Error {
+	colon := bytes.IndexByte(target, ':')
+	scheme, rest := target[:colon], target[colon+1:]
+	if !equalFold(scheme, "http") && !equalFold(scheme, "https") {
+		return &Error{Status: 400, Reason: "request-target is not an http or https URI"}
+	}
+	if len(rest) < 2 || rest[0] != '/' || rest[1] != '/' {
+		return &Error{Status: 400, Reason: "request-target has no authority"}
+	}
+	rest = rest[2:]
+	end := bytes.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	switch {
+	case bytes.IndexByte(authority, '@') >= 0:
+		return &Error{Status: 400, Reason: "userinfo in request-target"}
+	case len(authority) == 0 || authority[0] == ':':
+		return &Error{Status: 400, Reason: "empty host in request-target"}
+	}
+	for _, c := range authority {
+		if !hostChar[c] {
+			return &Error{Status: 400, Reason: "invalid host in request-target"}
+		}
+	}
+	start := off + colon + 3
+	p.absolute = true
+	p.authority = span{start, start + end}
+	p.pathQuery = span{start + end, off + len(target)}
+	return nil
 }
 
 // hasScheme reports whether t starts with a URI scheme and a colon
@@ -603,8 +654,14 @@ func (p *Parser) build(buf []byte) {
 	for _, f := range p.fields {
 		r.Fields = append(r.Fields, Field{Name: f.name.of(buf), Value: f.value.of(buf)})
 	}
+	r.PathQuery = p.pathQuery.of(buf)
 	r.Host = nil
-	if p.hosts > 0 {
+	switch {
+	case p.absolute:
+		// RFC 9112 3.2.2: the authority of an absolute-form target
+		// replaces the Host field.
+		r.Host = p.authority.of(buf)
+	case p.hosts > 0:
 		r.Host = p.host.of(buf)
 	}
 	r.ContentLength = -1

@@ -215,7 +215,24 @@ func TestParseErrors(t *testing.T) {
 		// RFC 9110 15.6.6: a well-formed version we do not serve is 505.
 		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", Limits{}, 505},
 		{"HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", Limits{}, 505},
-		{"HTTP/1.2", "GET / HTTP/1.2\r\nHost: a\r\n\r\n", Limits{}, 505},
+		{"HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", Limits{}, 505},
+		// RFC 9112 3.2.1, RFC 3986 4.3: no form of the target has a
+		// fragment; "#" is 400, not a character of the path.
+		{"fragment in origin-form", "GET /hello#x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"fragment in query", "GET /a?b#c HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"fragment in absolute-form", "GET http://a/b#c HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		// Absolute-form (RFC 9112 3.2.2): an http(s) URI with an authority
+		// that obeys the Host rules (RFC 9110 4.2.1, 4.2.4).
+		{"absolute-form with userinfo", "GET http://user:pw@evil.example/x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with empty userinfo", "GET http://@a/x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with empty host", "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with empty host and query", "GET http://?x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with port only", "GET http://:80/x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with nothing after the scheme", "GET http:// HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form with invalid host bytes", "GET http://a\"<x>/ HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"absolute-form without authority", "GET http:/x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"scheme and opaque part", "GET foo:bar HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
+		{"not an http URI", "GET ftp://a/x HTTP/1.1\r\nHost: a\r\n\r\n", Limits{}, 400},
 		// The HTTP/2 connection preface (RFC 9113 3.4) is 505, not a bad target.
 		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Limits{}, 505},
 		// RFC 9112 3 and RFC 9110 15.5.15: a target too long to buffer is 414.
@@ -295,6 +312,61 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("byte at a time (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestParseTarget checks what the parser makes of each form of the
+// request-target: PathQuery, the target host, and the version a higher
+// HTTP/1.x minor is read as (RFC 9110 2.5).
+func TestParseTarget(t *testing.T) {
+	type got struct {
+		PathQuery, Host string
+		HasHost         bool
+		Version         Version
+	}
+	tests := []struct {
+		name string
+		line string // request line, without CRLF
+		want got
+	}{
+		{"origin-form", "GET /a?b HTTP/1.1", got{"/a?b", "field.example", true, HTTP11}},
+		{"asterisk-form", "OPTIONS * HTTP/1.1", got{"*", "field.example", true, HTTP11}},
+		// RFC 9112 3.2.2: the authority replaces the Host field.
+		{"absolute-form", "GET http://Other.example:81/p%41th?q=1 HTTP/1.1", got{"/p%41th?q=1", "Other.example:81", true, HTTP11}},
+		{"absolute-form, https, upper-case scheme", "GET HTTPS://h/ HTTP/1.1", got{"/", "h", true, HTTP11}},
+		{"absolute-form, empty path", "GET http://h HTTP/1.1", got{"", "h", true, HTTP11}},
+		{"absolute-form, empty path with query", "GET http://h?x HTTP/1.1", got{"?x", "h", true, HTTP11}},
+		{"absolute-form, IPv6 literal", "GET http://[::1]:8080/x HTTP/1.1", got{"/x", "[::1]:8080", true, HTTP11}},
+		// RFC 9110 2.5: a higher minor version is processed as 1.1.
+		{"HTTP/1.2", "GET / HTTP/1.2", got{"/", "field.example", true, HTTP11}},
+		{"HTTP/1.9", "GET / HTTP/1.9", got{"/", "field.example", true, HTTP11}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := []byte(tt.line + "\r\nHost: field.example\r\n\r\n")
+			var p Parser
+			if _, err := p.Parse(in); err != nil {
+				t.Fatalf("Parse(%q): %v", in, err)
+			}
+			r := p.Request()
+			g := got{string(r.PathQuery), string(r.Host), r.Host != nil, r.Version}
+			if diff := cmp.Diff(tt.want, g); diff != "" {
+				t.Errorf("Parse(%q) (-want +got):\n%s", in, diff)
+			}
+		})
+	}
+}
+
+// TestParseHigherMinorIsHTTP11 checks that a request in HTTP/1.2 follows
+// every HTTP/1.1 rule: Host is required, and the connection persists
+// unless the client sends close (RFC 9110 2.5, RFC 9112 3.2, 9.3).
+func TestParseHigherMinorIsHTTP11(t *testing.T) {
+	if o := parseWhole([]byte("GET / HTTP/1.2\r\n\r\n"), Limits{}); o.Status != 400 {
+		t.Errorf("HTTP/1.2 without Host: %+v, want 400", o)
+	}
+	o := parseWhole([]byte("GET / HTTP/1.2\r\nHost: a\r\n\r\n"), Limits{})
+	if o.Head == nil || !o.Head.KeepAlive || o.Head.Version != HTTP11 {
+		t.Errorf("HTTP/1.2 with Host: %+v, want an HTTP/1.1 keep-alive head", o)
 	}
 }
 

@@ -103,16 +103,26 @@ type Field struct {
 type Request struct {
 	Method  []byte  // method token, case-sensitive (RFC 9110 9.1)
 	Target  []byte  // request-target as sent: origin-form, absolute-form or "*"
-	Version Version // HTTP10 or HTTP11
+	Version Version // HTTP10 or HTTP11 (a higher HTTP/1.x is read as HTTP11)
 	Fields  []Field // header fields in the order received
 
 	// The fields below are derived from the head while it is parsed.
 
-	Host          []byte // value of the Host field; nil if absent
-	ContentLength int64  // declared Content-Length; -1 if none
-	Chunked       bool   // Transfer-Encoding ends in chunked
-	KeepAlive     bool   // connection may persist (RFC 9112 9.3)
-	Expect100     bool   // Expect: 100-continue was sent (RFC 9110 10.1.1)
+	// PathQuery is the end of Target from its path on: all of Target for
+	// origin-form and "*"; for absolute-form, what follows the authority
+	// ("/a?b" of "http://h/a?b"), which is empty or starts with "?" when
+	// the path is empty, meaning "/" (RFC 9110 4.2.3).
+	PathQuery []byte
+
+	// Host is the target host: the authority of an absolute-form target
+	// (RFC 9112 3.2.2: it replaces the Host field), else the value of the
+	// Host field; nil if neither is present.
+	Host []byte
+
+	ContentLength int64 // declared Content-Length; -1 if none
+	Chunked       bool  // Transfer-Encoding ends in chunked
+	KeepAlive     bool  // connection may persist (RFC 9112 9.3)
+	Expect100     bool  // Expect: 100-continue was sent (RFC 9110 10.1.1)
 }
 
 // Get returns the value of the first field named name, compared without
