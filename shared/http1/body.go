@@ -17,11 +17,13 @@ const (
 	csEndLF               // LF ending the message
 )
 
-// maxChunkExt bounds the extensions of one chunk size line. Extensions
-// have no defined use in HTTP/1.1 and are ignored (RFC 9112 7.1.1), so a
-// client needs few; without a bound a peer could stream extension bytes
-// forever without sending a byte of body.
-const maxChunkExt = 4 << 10
+// maxChunkLine bounds a whole chunk size line, CRLF included: the size,
+// its whitespace and its extensions. Extensions have no defined use in
+// HTTP/1.1 and are ignored (RFC 9112 7.1.1), and a size needs at most 16
+// hex digits, so a real client needs few bytes; without a bound a peer
+// could stream leading zeros or extension bytes forever without sending a
+// byte of body. net/http uses the same bound (maxLineLength, 4096).
+const maxChunkLine = 4 << 10
 
 // maxSizeDigits is where a chunk size would overflow int64: shifting in
 // another hex digit past this value loses bits.
@@ -36,9 +38,10 @@ const maxSizeDigits = (1<<63 - 1) >> 4
 // Chunk size lines: 1*HEXDIG, no sign, no "0x", then either CRLF or
 // extensions. Whitespace is accepted only before a ";" (the BWS of RFC
 // 9112 7.1.1); "5 \r\n" is 400. Extensions are checked for forbidden
-// bytes, bounded by maxChunkExt and ignored. Trailer fields obey the same
-// rules as header fields, are bounded by the default head limits and
-// discarded: they never change the Request.
+// bytes and ignored; the whole line is bounded by maxChunkLine. Trailer
+// fields obey the same rules as header fields, are bounded by the head
+// limits (MaxHeaderBytes, MaxFields) and discarded: they never change the
+// Request.
 type BodyDecoder struct {
 	chunked       bool   // the body is chunked
 	done          bool   // the whole body has been decoded
@@ -48,38 +51,64 @@ type BodyDecoder struct {
 	maxBody       int64  // largest body allowed
 	state         int    // chunked: one of the cs* states
 	size          int64  // chunk size being read
-	ext           int    // extension bytes on the current size line
+	line          int    // bytes of the current chunk size line so far
 	trailerBytes  int    // bytes of the trailer section so far
 	trailerFields int    // fields of the trailer section so far
 	maxTrailer    int    // most trailer bytes
 	maxTrailerN   int    // most trailer fields
+	expect100     bool   // the request asked for 100-continue and has a body
+	continued     bool   // ContinueSent was called or a body byte was decoded
 }
 
-// Reset prepares d for the body of req. maxBody bounds the body (413); a
-// value of zero or less means DefaultMaxBody. A nil req, or one without a
-// body, decodes as an empty body.
-func (d *BodyDecoder) Reset(req *Request, maxBody int64) {
-	if maxBody <= 0 {
-		maxBody = DefaultMaxBody
-	}
+// Reset prepares d for the body of req within lim: MaxBody bounds the body
+// (413), MaxHeaderBytes and MaxFields the trailer section (431); a zero
+// field means its default. A nil req, or one without a body, decodes as
+// an empty body.
+func (d *BodyDecoder) Reset(req *Request, lim Limits) {
+	lim = lim.WithDefaults()
 	*d = BodyDecoder{
-		maxBody:     maxBody,
-		maxTrailer:  DefaultMaxHeaderBytes,
-		maxTrailerN: DefaultMaxFields,
+		maxBody:     lim.MaxBody,
+		maxTrailer:  lim.MaxHeaderBytes,
+		maxTrailerN: lim.MaxFields,
 	}
 	switch {
 	case req == nil:
 		d.done = true
 	case req.Chunked:
 		d.chunked = true
-	case req.ContentLength > maxBody:
+	case req.ContentLength > lim.MaxBody:
 		d.err = &Error{Status: 413, Reason: "Content-Length exceeds the body limit"}
 	case req.ContentLength > 0:
 		d.remaining = req.ContentLength
 	default:
 		d.done = true
 	}
+	d.expect100 = req != nil && req.Expect100 && !d.done && d.err == nil
 }
+
+// ExpectsContinue reports whether the client is waiting for "100
+// Continue" (the Continue bytes) before it sends the body, as a client
+// that sent "Expect: 100-continue" may (RFC 9110 10.1.1): the request
+// asked for it (Request.Expect100, set only for HTTP/1.1), its body is
+// not complete, none of it has reached the server (buffered, the number
+// of bytes received after the head and not yet passed to Decode, is zero,
+// and Decode has consumed nothing), and ContinueSent has not been called.
+//
+// It is the one decision every driver needs, asked twice:
+//   - before waiting on the connection for body bytes: if it says yes,
+//     write Continue, then call ContinueSent;
+//   - after the response, if the body was not read to its end: if it
+//     still says yes, the client may never send the body, so its framing
+//     cannot be trusted to arrive: close the connection rather than read
+//     the next request.
+func (d *BodyDecoder) ExpectsContinue(buffered int) bool {
+	return d.expect100 && !d.continued && !d.done && d.err == nil && buffered == 0
+}
+
+// ContinueSent records that "100 Continue" was sent for this body (or that
+// the server reads the body without sending it): ExpectsContinue says no
+// from now on.
+func (d *BodyDecoder) ContinueSent() { d.continued = true }
 
 // Done reports whether the whole body has been decoded.
 func (d *BodyDecoder) Done() bool { return d.done }
@@ -98,6 +127,9 @@ func (d *BodyDecoder) Decode(in []byte) (data []byte, n int, done bool, err erro
 		return nil, 0, true, nil
 	case len(in) == 0:
 		return nil, 0, false, ErrNeedMore
+	}
+	d.continued = true // the client is sending the body: it does not wait
+	switch {
 	case !d.chunked:
 		k := int(min(int64(len(in)), d.remaining))
 		d.remaining -= int64(k)
@@ -164,6 +196,13 @@ func (d *BodyDecoder) expect(c, want byte, next int, reason string) *Error {
 // stepSizeLine reads a chunk size line (RFC 9112 7.1):
 // chunk-size [ chunk-ext ] CRLF.
 func (d *BodyDecoder) stepSizeLine(c byte) *Error {
+	if d.state == csSize {
+		d.line = 0 // the first byte of a new size line
+	}
+	d.line++
+	if d.line > maxChunkLine {
+		return &Error{Status: 400, Reason: "chunk size line too long"}
+	}
 	switch d.state {
 	case csSize:
 		return d.sizeDigit(c)
@@ -229,7 +268,7 @@ func (d *BodyDecoder) afterSize(c byte) *Error {
 	case ' ', '\t':
 		d.state = csSizeBWS
 	case ';':
-		d.state, d.ext = csExt, 0
+		d.state = csExt
 	case '\r':
 		if d.state == csSizeBWS {
 			return &Error{Status: 400, Reason: "whitespace after chunk size"}
@@ -243,15 +282,11 @@ func (d *BodyDecoder) afterSize(c byte) *Error {
 
 // extByte takes one byte of chunk extensions. They are ignored, but they
 // may not hold controls (RFC 9112 7.1.1 allows tokens and quoted strings
-// only) and may not exceed maxChunkExt.
+// only); stepSizeLine bounds their length with the line's.
 func (d *BodyDecoder) extByte(c byte) *Error {
 	if c == '\r' {
 		d.state = csSizeLF
 		return nil
-	}
-	d.ext++
-	if d.ext > maxChunkExt {
-		return &Error{Status: 400, Reason: "chunk extensions too long"}
 	}
 	if valueCTL[c] {
 		return &Error{Status: 400, Reason: "invalid byte in chunk extension"}

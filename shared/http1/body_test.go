@@ -20,7 +20,7 @@ type decoded struct {
 // most step bytes per call, as a slow client would deliver them.
 func decodeBody(req *Request, maxBody int64, in []byte, step int) decoded {
 	var d BodyDecoder
-	d.Reset(req, maxBody)
+	d.Reset(req, Limits{MaxBody: maxBody})
 	var out decoded
 	var body strings.Builder
 	for {
@@ -68,6 +68,9 @@ func TestDecodeChunked(t *testing.T) {
 		{"trailers", "5\r\nhello\r\n0\r\nX-Sum: 1\r\nY:\r\n\r\n", "hello"},
 		{"data with CRLF inside", "4\r\n\r\n\r\n\r\n0\r\n\r\n", "\r\n\r\n"},
 		{"empty body", "0\r\n\r\n", ""},
+		// maxChunkLine bytes, CRLF included, is still a valid line.
+		{"extension at the line limit", "5;" + strings.Repeat("a", maxChunkLine-4) + "\r\nhello\r\n0\r\n\r\n", "hello"},
+		{"leading zeros at the line limit", strings.Repeat("0", maxChunkLine-3) + "5\r\nhello\r\n0\r\n\r\n", "hello"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +110,12 @@ func TestDecodeChunkedErrors(t *testing.T) {
 		{"CR then garbage after data", "5\r\nhello\rX0\r\n\r\n", 0, 400},
 		{"size overflows int64", "10000000000000000\r\n", 1<<63 - 1, 400},
 		{"control in extension", "5;a\x00\r\nhello\r\n0\r\n\r\n", 0, 400},
-		{"extension too long", "5;" + strings.Repeat("a", maxChunkExt+1) + "\r\n", 0, 400},
+		// The whole size line is bounded (maxChunkLine, CRLF included):
+		// extensions, leading zeros and whitespace before ";" alike.
+		{"extension too long", "5;" + strings.Repeat("a", maxChunkLine-3) + "\r\n", 0, 400},
+		{"leading zeros too long", strings.Repeat("0", maxChunkLine-2) + "5\r\nhello\r\n0\r\n\r\n", 0, 400},
+		{"whitespace too long", "5" + strings.Repeat(" ", maxChunkLine-3) + ";\r\nhello\r\n0\r\n\r\n", 0, 400},
+		{"zeros too long in the last chunk", "5\r\nhello\r\n" + strings.Repeat("0", maxChunkLine-1) + "\r\n\r\n", 0, 400},
 		// Trailers obey the header field rules (RFC 9112 7.1.2, 5).
 		{"trailer obs-fold", "0\r\nX: a\r\n b\r\n\r\n", 0, 400},
 		{"trailer space before colon", "0\r\nX : a\r\n\r\n", 0, 400},
@@ -154,8 +162,81 @@ func TestDecodeContentLength(t *testing.T) {
 		}
 	}
 	var d BodyDecoder
-	d.Reset(req, 0)
+	d.Reset(req, Limits{})
 	if _, _, _, err := d.Decode(nil); err != ErrNeedMore {
 		t.Errorf("Decode(nil) = %v; want ErrNeedMore", err)
+	}
+}
+
+// TestDecodeLimits checks that Reset takes every limit from its Limits:
+// MaxBody for the body, MaxHeaderBytes and MaxFields for the trailers.
+func TestDecodeLimits(t *testing.T) {
+	lim := Limits{MaxHeaderBytes: 64, MaxFields: 2, MaxBody: 10}
+	tests := []struct {
+		name, in string
+		status   int
+	}{
+		{"body within", "a\r\n0123456789\r\n0\r\n\r\n", 0},
+		{"body over", "b\r\n", 413},
+		{"trailer fields within", "0\r\nA: 1\r\nB: 2\r\n\r\n", 0},
+		{"trailer fields over", "0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431},
+		{"trailer bytes over", "0\r\nA: " + strings.Repeat("a", 64) + "\r\n\r\n", 431},
+	}
+	for _, tt := range tests {
+		var d BodyDecoder
+		d.Reset(chunkedReq, lim)
+		got := 0
+		for in := []byte(tt.in); ; {
+			_, n, done, err := d.Decode(in)
+			in = in[n:]
+			var e *Error
+			if errors.As(err, &e) {
+				got = e.Status
+			}
+			if done || err != nil {
+				break
+			}
+		}
+		if got != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.status)
+		}
+	}
+}
+
+// TestExpectsContinue checks the 100-continue decision (RFC 9110 10.1.1):
+// yes only while a client that asked for it has sent no body byte and
+// the server has not answered it.
+func TestExpectsContinue(t *testing.T) {
+	expecting := &Request{ContentLength: 5, Expect100: true}
+	tests := []struct {
+		name     string
+		req      *Request
+		lim      Limits
+		decode   string // bytes passed to Decode first
+		sent     bool   // ContinueSent was called
+		buffered int
+		want     bool
+	}{
+		{"asked, nothing received", expecting, Limits{}, "", false, 0, true},
+		{"not asked", &Request{ContentLength: 5}, Limits{}, "", false, 0, false},
+		{"asked, no body", &Request{ContentLength: -1, Expect100: true}, Limits{}, "", false, 0, false},
+		{"asked, chunked", &Request{ContentLength: -1, Chunked: true, Expect100: true}, Limits{}, "", false, 0, true},
+		{"asked, body over the limit", expecting, Limits{MaxBody: 4}, "", false, 0, false},
+		{"asked, body bytes buffered", expecting, Limits{}, "", false, 2, false},
+		{"asked, a body byte decoded", expecting, Limits{}, "h", false, 0, false},
+		{"asked, already sent", expecting, Limits{}, "", true, 0, false},
+	}
+	for _, tt := range tests {
+		var d BodyDecoder
+		d.Reset(tt.req, tt.lim)
+		if tt.decode != "" {
+			d.Decode([]byte(tt.decode))
+		}
+		if tt.sent {
+			d.ContinueSent()
+		}
+		if got := d.ExpectsContinue(tt.buffered); got != tt.want {
+			t.Errorf("%s: ExpectsContinue(%d) = %v, want %v", tt.name, tt.buffered, got, tt.want)
+		}
 	}
 }

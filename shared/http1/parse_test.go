@@ -3,8 +3,10 @@ package http1
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -443,7 +445,7 @@ func TestParsePipelined(t *testing.T) {
 			t.Fatalf("Parse(%q): %v", buf, err)
 		}
 		req := p.Request()
-		d.Reset(req, 0)
+		d.Reset(req, Limits{})
 		body, used := decodeAll(t, &d, buf[n:])
 		got = append(got, string(req.Target)+" "+body)
 		buf = buf[n+used:]
@@ -484,6 +486,44 @@ func TestParseReuseAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Parse after Reset allocates %v times; want 0", allocs)
+	}
+}
+
+// TestParseResetCapsMemory checks that a reused Parser lets go of the
+// memory of a large head (100 fields kept about 12 KB) but keeps enough
+// for a typical one to parse without allocating.
+func TestParseResetCapsMemory(t *testing.T) {
+	head := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("GET / HTTP/1.1\r\nHost: a\r\n")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "X-%d: v\r\n", i)
+		}
+		return []byte(b.String() + "\r\n")
+	}
+	kept := func(p *Parser) int {
+		return cap(p.fields)*int(unsafe.Sizeof(fieldSpan{})) + cap(p.req.Fields)*int(unsafe.Sizeof(Field{}))
+	}
+	var p Parser
+	if _, err := p.Parse(head(DefaultMaxFields)); err != nil {
+		t.Fatal(err)
+	}
+	before := kept(&p)
+	p.Reset()
+	t.Logf("a %d-field head holds %d bytes; after Reset %d", DefaultMaxFields, before, kept(&p))
+	if limit := maxKeptFields * int(unsafe.Sizeof(fieldSpan{})+unsafe.Sizeof(Field{})); kept(&p) > limit {
+		t.Errorf("after Reset the Parser keeps %d bytes of fields; want at most %d", kept(&p), limit)
+	}
+	in := head(maxKeptFields)
+	p.Parse(in)
+	allocs := testing.AllocsPerRun(100, func() {
+		p.Reset()
+		if _, err := p.Parse(in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a %d-field head after Reset allocates %v times; want 0", maxKeptFields, allocs)
 	}
 }
 

@@ -232,8 +232,8 @@ func TestReaderContinueUnread(t *testing.T) {
 	if _, err := r.ReadRequest(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.ReadRequest(); !errors.Is(err, errExpectUnread) {
-		t.Errorf("ReadRequest = %v; want errExpectUnread", err)
+	if _, err := r.ReadRequest(); !errors.Is(err, errExpectUnread) || !errors.Is(err, ErrUnreadBody) {
+		t.Errorf("ReadRequest = %v; want errExpectUnread, an ErrUnreadBody", err)
 	}
 	if c.continued != 0 {
 		t.Errorf("OnContinue called %d times after the response; want 0", c.continued)
@@ -272,4 +272,111 @@ func TestReaderBufferBounded(t *testing.T) {
 			t.Fatalf("buffer grew to %d bytes", len(r.buf))
 		}
 	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// readCount reads every request from src without reading bodies and
+// returns how many it read and the error that ended the stream.
+func readCount(r *Reader) (int, error) {
+	for n := 0; ; n++ {
+		if _, err := r.ReadRequest(); err != nil {
+			return n, err
+		}
+	}
+}
+
+// TestReaderPipelinedCopies checks that pipelined requests are not moved
+// around the buffer once per request: the bytes the Reader copies stay a
+// small share of its input, with its first buffer and after one large
+// head (which must not leave the buffer large). Moving the leftover to the
+// front on every ReadRequest copied 76 times the input (4 KiB buffer) and
+// 1,184 times after a 40 KiB head.
+func TestReaderPipelinedCopies(t *testing.T) {
+	const n = 100_000
+	small := "GET / HTTP/1.1\r\nHost: a\r\n\r\n" // 27 bytes
+	large := "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", 40<<10) + "\r\n\r\n"
+	for _, tt := range []struct{ name, first string }{{"small heads", ""}, {"after a 40 KiB head", large}} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.first + strings.Repeat(small, n)
+			r := NewReader(strings.NewReader(in), Limits{})
+			if tt.first != "" {
+				if _, err := r.ReadRequest(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < n; i++ {
+				if _, err := r.ReadRequest(); err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+			}
+			// Buffered requests keep a large buffer until they are
+			// served; by the last one it must be small again.
+			lastBuf := len(r.buf)
+			if _, err := r.ReadRequest(); err != io.EOF {
+				t.Fatalf("after %d requests: %v, want io.EOF", n, err)
+			}
+			t.Logf("%d bytes in, %d copied (%.4fx), buffer at the end %d bytes", len(in), r.copied, float64(r.copied)/float64(len(in)), lastBuf)
+			if r.copied > len(in)/20 {
+				t.Errorf("copied %d bytes for %d bytes of input; want at most 5%%", r.copied, len(in))
+			}
+			if lastBuf > readSize {
+				t.Errorf("buffer of %d bytes at the end; want it back to %d", lastBuf, readSize)
+			}
+		})
+	}
+}
+
+// TestReaderDiscardBound checks that an unread body is discarded only up
+// to 256 KiB (maxDiscard): a longer one ends the connection with
+// ErrUnreadBody, without reading a declared length at all.
+func TestReaderDiscardBound(t *testing.T) {
+	const chunkedHead = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	next := "GET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+	chunked := func(n int) string {
+		var b strings.Builder
+		for ; n > 0; n -= 1000 {
+			fmt.Fprintf(&b, "%x\r\n%s\r\n", min(n, 1000), strings.Repeat("x", min(n, 1000)))
+		}
+		return b.String() + "0\r\n\r\n"
+	}
+	tests := []struct {
+		name     string
+		in       string
+		requests int   // requests read before the stream ends
+		end      error // what ends it
+		maxRead  int   // most bytes read from the source
+	}{
+		{"length within", post(200<<10) + next, 2, io.EOF, 1 << 20},
+		{"length over", post(300<<10) + next, 1, ErrUnreadBody, 2 * readSize},
+		{"chunked within", chunkedHead + chunked(200<<10) + next, 2, io.EOF, 1 << 20},
+		{"chunked over", chunkedHead + chunked(1<<20) + next, 1, ErrUnreadBody, 256<<10 + 2*readSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &countingReader{r: strings.NewReader(tt.in)}
+			n, err := readCount(NewReader(src, Limits{}))
+			if n != tt.requests || !errors.Is(err, tt.end) {
+				t.Errorf("read %d requests, then %v; want %d, then %v", n, err, tt.requests, tt.end)
+			}
+			if src.n > tt.maxRead {
+				t.Errorf("read %d bytes from the source; want at most %d", src.n, tt.maxRead)
+			}
+		})
+	}
+}
+
+// post is a POST head with a Content-Length of n, and n bytes of body.
+func post(n int) string {
+	return fmt.Sprintf("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s", n, strings.Repeat("x", n))
 }
