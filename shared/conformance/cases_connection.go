@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -64,6 +67,9 @@ func keepAliveCases() []Case {
 		{Name: "keepalive/unread-body", Needs: KeepAlive,
 			Why: "a body the app did not read is discarded before the next request, or the server closes with Connection: close (RFC 9112 9.3, 9.6)",
 			Run: unreadBody},
+		{Name: "keepalive/unread-large-body", Needs: KeepAlive,
+			Why: "a large body the app did not read may end the connection instead of being read (net/http stops after 256 KiB), but the response before it must arrive whole, not be lost to a reset (RFC 9112 9.6)",
+			Run: unreadLargeBody},
 		{Name: "keepalive/after-chunked", Needs: KeepAlive,
 			Why: "a chunked body ends after its last chunk and trailers; the next request follows (RFC 9112 7.1)",
 			Run: sequence(chunkedReq+"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n", wantBody("hello"), helloReq, wantBody(helloBody))},
@@ -312,4 +318,31 @@ func unreadBody(t *T) error {
 		return c.ExpectClose(closePrompt)
 	}
 	return exchangeOn(c, helloReq, wantBody(helloBody))
+}
+
+// unreadLargeBody sends a 300 KiB body to /hello, which does not read it,
+// and a request after it. The 405 must arrive whole; then the server
+// serves the next request, or closes (announced or not) without a reset.
+func unreadLargeBody(t *T) error {
+	const size = 300 << 10
+	head := fmt.Sprintf("POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n", size)
+	c, err := t.DialSend(head + strings.Repeat("x", size) + helloReq)
+	if err != nil {
+		return err
+	}
+	r, err := c.expect("POST", wantStatus(405))
+	if err != nil || r.HasToken("Connection", "close") {
+		return err // expect checked the close
+	}
+	if err := c.SetReadTimeout(closePrompt); err != nil {
+		return err
+	}
+	r, err = c.ReadFinal("GET")
+	switch {
+	case err == nil:
+		return c.check(r, wantBody(helloBody))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return nil // closed cleanly after the 405
+	}
+	return c.Errorf("after the 405: %v; want the next response or a clean close", err)
 }

@@ -142,6 +142,12 @@ func (s *Server) refuse(c *Conn, err error, start time.Time, first bool) {
 		s.sendError(c, 408, "no complete request head within "+s.HeaderTimeout.String())
 	case errors.Is(err, io.EOF):
 		// Connected and closed without a request: nothing to answer.
+	case errors.Is(err, http1.ErrUnreadBody):
+		// The app left a body too long to skip: the connection ends
+		// after the response already sent, gently, so that the unread
+		// body does not turn the close into a reset (see linger).
+		s.logf(s.Verbose, "%s: %v", c.RemoteAddr(), err)
+		s.linger(c)
 	default:
 		// Reset, or closed in the middle of the head.
 		s.logf(s.Verbose, "%s: %v", c.RemoteAddr(), err)
