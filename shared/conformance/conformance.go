@@ -173,7 +173,7 @@ func (c Case) Group() string {
 func Cases() []Case {
 	var all []Case
 	for _, g := range [][]Case{
-		requestLineCases(), headerCases(), lengthCases(), chunkedCases(),
+		requestLineCases(), targetCases(), headerCases(), lengthCases(), chunkedCases(),
 		smugglingCases(), keepAliveCases(), pipeliningCases(),
 		robustnessCases(), concurrencyCases(),
 	} {
