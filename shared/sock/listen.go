@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,7 +31,11 @@ func Listen(addr string) (fd int, err error) {
 	if err != nil {
 		return -1, fmt.Errorf("sock: listen %s: %w", addr, err)
 	}
-	fd, err = listenOn(ap)
+	sa, err := sockaddr(ap)
+	if err != nil {
+		return -1, fmt.Errorf("sock: listen %s: %w", addr, err)
+	}
+	fd, err = listenOn(ap.Addr().Is6(), sa)
 	if err != nil {
 		return -1, fmt.Errorf("sock: listen %s: %w", addr, err)
 	}
@@ -41,9 +46,9 @@ func Listen(addr string) (fd int, err error) {
 
 // listenOn runs socket, setsockopt, bind and listen, closing the socket
 // again if any step fails.
-func listenOn(ap netip.AddrPort) (int, error) {
+func listenOn(ip6 bool, sa unix.Sockaddr) (int, error) {
 	family := unix.AF_INET
-	if ap.Addr().Is6() {
+	if ip6 {
 		family = unix.AF_INET6
 	}
 	fd, err := socket(family)
@@ -56,7 +61,7 @@ func listenOn(ap netip.AddrPort) (int, error) {
 		unix.Close(fd)
 		return -1, fmt.Errorf("setsockopt SO_REUSEADDR: %w", err)
 	}
-	if err := unix.Bind(fd, sockaddr(ap)); err != nil {
+	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)
 		return -1, fmt.Errorf("bind: %w", err)
 	}
@@ -105,25 +110,53 @@ func resolve(addr string) (netip.AddrPort, error) {
 		}
 		ip = ips[0]
 	}
-	return netip.AddrPortFrom(ip.Unmap(), uint16(pn)), nil
+	return netip.AddrPortFrom(ip.Unmap(), uint16(pn)), nil // Unmap keeps the zone
 }
 
-// sockaddr converts an address and port to the kernel's form.
-func sockaddr(ap netip.AddrPort) unix.Sockaddr {
+// sockaddr converts an address and port to the kernel's form. An IPv6
+// zone ("fe80::1%eth0", or a number) becomes the scope id, the index of
+// the interface a link-local address belongs to.
+func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
 	if ap.Addr().Is4() {
-		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}, nil
 	}
-	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	if zone := ap.Addr().Zone(); zone != "" {
+		if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+			sa.ZoneId = uint32(n)
+		} else {
+			ifi, err := net.InterfaceByName(zone)
+			if err != nil {
+				return nil, fmt.Errorf("zone %q: %w", zone, err)
+			}
+			sa.ZoneId = uint32(ifi.Index)
+		}
+	}
+	return sa, nil
 }
 
 // addrString formats a socket address the way net does: "1.2.3.4:80",
-// "[::1]:80". Other families (a Unix socket) print as "?".
+// "[::1]:80", "[fe80::1%eth0]:80", and an IPv4 client of a dual-stack
+// listener ("[::ffff:1.2.3.4]:80" to the kernel) as "1.2.3.4:80". Other
+// families (a Unix socket) print as "?".
 func addrString(sa unix.Sockaddr) string {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
 	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)).String()
+		ip := netip.AddrFrom16(a.Addr).Unmap()
+		if a.ZoneId != 0 && ip.Is6() {
+			ip = ip.WithZone(zoneName(a.ZoneId))
+		}
+		return netip.AddrPortFrom(ip, uint16(a.Port)).String()
 	}
 	return "?"
+}
+
+// zoneName is the name of interface index, or the number if it has none.
+func zoneName(index uint32) string {
+	if ifi, err := net.InterfaceByIndex(int(index)); err == nil {
+		return ifi.Name
+	}
+	return strconv.FormatUint(uint64(index), 10)
 }

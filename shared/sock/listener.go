@@ -20,19 +20,22 @@ var ErrClosed = errors.New("sock: listener closed")
 // not wake a thread blocked in accept(2) on the same descriptor (the call
 // holds its own reference to the socket), and worse, the number could be
 // reused by the next open file while accept is about to be called on it.
-// shutdown(2) with SHUT_RD does wake it: accept returns EINVAL at once, and
-// every later accept on that socket fails the same way. So Close shuts the
-// socket down, and the descriptor itself is closed by whichever side
-// finishes last. macOS refuses to shut down a listening socket; there
-// Close wakes Accept with a connection of its own, which Accept drops.
+// So Close wakes the blocked accept (stopAccept: on Linux shutdown(2) with
+// SHUT_RD, after which every accept on the socket fails with EINVAL; on
+// macOS, which refuses to shut down a listening socket, a connection of
+// its own), and the descriptor is closed by whichever side finishes last.
+//
+// Once Close has been called, Accept returns ErrClosed and never a
+// connection: one that the kernel handed over while Close ran (a client,
+// or Close's own wake-up connection) is closed at once, like every other
+// connection still in the queue when a listening socket closes.
 type Listener struct {
 	fd int // the listening socket
 
-	mu       sync.Mutex
-	inAccept bool // a goroutine is in Accept: it closes fd after Close
-	closing  bool // Close was called
-	woken    bool // Close connected to the listener to wake Accept
-	closed   bool // fd is closed
+	mu       sync.Mutex // guards the fields below
+	inAccept bool       // a goroutine is in Accept: it closes fd after Close
+	closing  bool       // Close was called
+	closed   bool       // fd is closed
 }
 
 // NewListener wraps the listening socket fd, as returned by Listen. The
@@ -57,22 +60,26 @@ func (l *Listener) Accept() (*Conn, error) {
 	l.mu.Unlock()
 
 	c, err := Accept(l.fd)
+	if afterAccept != nil {
+		afterAccept()
+	}
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inAccept = false
 	if l.closing {
+		if c != nil {
+			c.Close()
+		}
 		l.closeFd()
-		if err == nil && l.woken {
-			c.Close() // most likely Close's own wake-up connection
-			err = ErrClosed
-		}
-		if err != nil {
-			return nil, ErrClosed
-		}
+		return nil, ErrClosed
 	}
 	return c, err
 }
+
+// afterAccept, when set by a test, runs between accept(2) returning and
+// Accept taking the lock: the window in which Close may run.
+var afterAccept func()
 
 // Close stops the listener: a blocked Accept returns ErrClosed and the
 // kernel refuses new connections. It may be called from any goroutine,
@@ -87,41 +94,7 @@ func (l *Listener) Close() error {
 	if !l.inAccept {
 		return l.closeFd()
 	}
-	if err := unix.Shutdown(l.fd, unix.SHUT_RD); err != nil {
-		l.woken = true
-		if werr := wake(l.fd); werr != nil {
-			return fmt.Errorf("sock: stopping accept: shutdown: %w; connect: %w", err, werr)
-		}
-	}
-	return nil
-}
-
-// wake connects to the listening socket fd and hangs up, so that a
-// blocked accept returns. A listener bound to every address (0.0.0.0 or
-// ::) is reached through loopback.
-func wake(fd int) error {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return err
-	}
-	family := unix.AF_INET
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		if a.Addr == [4]byte{} {
-			a.Addr = [4]byte{127, 0, 0, 1}
-		}
-	case *unix.SockaddrInet6:
-		family = unix.AF_INET6
-		if a.Addr == [16]byte{} {
-			a.Addr[15] = 1
-		}
-	}
-	s, err := socket(family)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(s)
-	return unix.Connect(s, sa)
+	return stopAccept(l.fd)
 }
 
 // closeFd closes the descriptor once. l.mu is held.
@@ -136,19 +109,43 @@ func (l *Listener) closeFd() error {
 	return nil
 }
 
-// RetryAfter tells an accept loop what an error from Accept means. A
-// client that reset while it waited in the queue (ECONNABORTED, EPROTO) is
-// no reason to stop: retry at once. A full descriptor table (EMFILE,
-// ENFILE) or a short memory (ENOBUFS, ENOMEM) will pass when connections
-// close: retry after pause, so the loop does not spin. Any other error
-// means the listening socket itself is broken: retry is false.
+// RetryAfter tells an accept loop what an error from Accept means.
+//
+// accept(2) reports some errors of the new connection rather than of the
+// listening socket: a client that reset while it waited in the queue
+// (ECONNABORTED), and on Linux the pending network errors of the new
+// socket, which the man page says to treat like EAGAIN and retry (EPROTO,
+// ENOPROTOOPT, ENETDOWN, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP,
+// ENETUNREACH), and EPERM when a firewall rule refused the connection.
+// None is a reason to stop: retry at once. A full descriptor table
+// (EMFILE, ENFILE) or a short memory (ENOBUFS, ENOMEM) will pass when
+// connections close: retry after pause, so the loop does not spin. Any
+// other error means the listening socket itself is broken: retry is false.
 func RetryAfter(err error) (pause time.Duration, retry bool) {
-	switch {
-	case errors.Is(err, unix.ECONNABORTED), errors.Is(err, unix.EPROTO), errors.Is(err, unix.EINTR):
-		return 0, true
-	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
-		errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
-		return 100 * time.Millisecond, true
+	for _, e := range retryNow {
+		if errors.Is(err, e) {
+			return 0, true
+		}
+	}
+	for _, e := range retryLater {
+		if errors.Is(err, e) {
+			return ShortPause, true
+		}
 	}
 	return 0, false
 }
+
+// ShortPause is how long RetryAfter asks an accept loop to wait when the
+// process is out of descriptors or memory.
+const ShortPause = 100 * time.Millisecond
+
+// retryNow and retryLater are the accept errors RetryAfter retries (see
+// there).
+var (
+	retryNow = []error{
+		unix.EINTR, unix.ECONNABORTED, unix.EPROTO, unix.ENOPROTOOPT,
+		unix.ENETDOWN, unix.EHOSTDOWN, unix.EHOSTUNREACH,
+		unix.EOPNOTSUPP, unix.ENETUNREACH, unix.EPERM, errNoNet,
+	}
+	retryLater = []error{unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM}
+)

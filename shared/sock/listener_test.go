@@ -37,10 +37,21 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{unix.ECONNABORTED, 0, true},
 		{fmt.Errorf("sock: accept: %w", unix.EPROTO), 0, true},
+		// accept(2) on Linux: "should treat them like EAGAIN by retrying".
+		{unix.ENOPROTOOPT, 0, true},
+		{unix.ENETDOWN, 0, true},
+		{unix.EHOSTDOWN, 0, true},
+		{unix.EHOSTUNREACH, 0, true},
+		{unix.EOPNOTSUPP, 0, true},
+		{unix.ENETUNREACH, 0, true},
+		{fmt.Errorf("sock: accept: %w", unix.EPERM), 0, true}, // a firewall rule
 		{fmt.Errorf("sock: accept: %w", unix.EMFILE), 100 * time.Millisecond, true},
 		{unix.ENFILE, 100 * time.Millisecond, true},
+		{unix.ENOBUFS, 100 * time.Millisecond, true},
+		{unix.ENOMEM, 100 * time.Millisecond, true},
 		{fmt.Errorf("sock: accept: %w", unix.EBADF), 0, false},
 		{unix.EINVAL, 0, false},
+		{unix.ENOTSOCK, 0, false},
 	} {
 		pause, retry := RetryAfter(tc.err)
 		if pause != tc.pause || retry != tc.retry {

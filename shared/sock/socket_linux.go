@@ -1,3 +1,5 @@
+//go:build linux && !sockportable
+
 package sock
 
 import (
@@ -17,8 +19,6 @@ func socket(family int) (int, error) {
 	return fd, nil
 }
 
-// !+accept
-
 // accept4 takes the next connection off fd's queue, close-on-exec set
 // atomically (see socket), and retries when a signal interrupts the wait
 // (EINTR). ECONNABORTED (a client that reset while queued) is returned:
@@ -33,7 +33,19 @@ func accept4(fd, flags int) (int, unix.Sockaddr, error) {
 	}
 }
 
-// !-accept
-
 // nonblockFlag asks accept4 for a non-blocking descriptor.
 const nonblockFlag = unix.SOCK_NONBLOCK
+
+// stopAccept wakes a thread blocked in accept(2) on the listening socket
+// fd. On Linux, shutdown(SHUT_RD) does it: accept returns EINVAL at once,
+// and so does every later accept on the socket.
+func stopAccept(fd int) error {
+	if err := unix.Shutdown(fd, unix.SHUT_RD); err != nil {
+		return fmt.Errorf("sock: stopping accept: shutdown: %w", err)
+	}
+	return nil
+}
+
+// errNoNet is ENONET ("machine is not on the network"), which accept(2)
+// on Linux may pass on from the new socket; RetryAfter retries it.
+const errNoNet = unix.ENONET
