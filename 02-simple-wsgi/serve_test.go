@@ -225,6 +225,8 @@ func TestPanicIs500AndNextRequestIsServed(t *testing.T) {
 	}
 }
 
+// !+servemux
+
 // The article's point: one server, any framework. A net/http ServeMux is
 // served by 02 through gateway.FromHandler.
 func TestServeMuxThroughFromHandler(t *testing.T) {
@@ -253,6 +255,8 @@ func TestServeMuxThroughFromHandler(t *testing.T) {
 	resp, _ = ts.exchange(t, "GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n")
 	wantStatus(t, resp, 404)
 }
+
+// !-servemux
 
 func TestStopFinishesRequestInProgress(t *testing.T) {
 	entered := make(chan struct{}, 1)
