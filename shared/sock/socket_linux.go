@@ -19,6 +19,8 @@ func socket(family int) (int, error) {
 	return fd, nil
 }
 
+// !+accept
+
 // accept4 takes the next connection off fd's queue, close-on-exec set
 // atomically (see socket), and retries when a signal interrupts the wait
 // (EINTR). ECONNABORTED (a client that reset while queued) is returned:
@@ -32,6 +34,8 @@ func accept4(fd, flags int) (int, unix.Sockaddr, error) {
 		return nfd, sa, err
 	}
 }
+
+// !-accept
 
 // nonblockFlag asks accept4 for a non-blocking descriptor.
 const nonblockFlag = unix.SOCK_NONBLOCK
