@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -24,27 +24,36 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// fmtQPS formats requests per second: one decimal below 100, whole
-// numbers with commas above.
-func fmtQPS(q float64) string {
-	if q < 100 {
-		return strconv.FormatFloat(q, 'f', 1, 64)
+// sig3 formats x with three significant digits, with commas from 1000
+// on: 4959 -> "4,960", 39.71 -> "39.7", 5 -> "5.00", 0.4512 -> "0.451".
+func sig3(x float64) string {
+	if x == 0 {
+		return "0"
 	}
-	return thousands(int64(q + 0.5))
+	if x < 0 {
+		return "-" + sig3(-x)
+	}
+	digits := int(math.Floor(math.Log10(x))) + 1 // digits before the point
+	if digits >= 3 {
+		scale := math.Pow(10, float64(digits-3))
+		return thousands(int64(math.Round(x/scale) * scale))
+	}
+	s := strconv.FormatFloat(x, 'f', 3-digits, 64)
+	if r, _ := strconv.ParseFloat(s, 64); r >= math.Pow(10, float64(digits)) {
+		return sig3(r) // 9.996 rounds to 10.0, which has one more digit
+	}
+	return s
 }
 
-// fmtMS formats milliseconds with about three significant digits.
+// fmtQPS formats requests per second with three significant digits.
+func fmtQPS(q float64) string { return sig3(q) }
+
+// fmtMS formats milliseconds with three significant digits, "–" for none.
 func fmtMS(ms float64) string {
-	switch {
-	case ms <= 0:
+	if ms <= 0 {
 		return "–"
-	case ms < 10:
-		return fmt.Sprintf("%.2f ms", ms)
-	case ms < 100:
-		return fmt.Sprintf("%.1f ms", ms)
-	default:
-		return thousands(int64(ms+0.5)) + " ms"
 	}
+	return sig3(ms) + " ms"
 }
 
 // fmtSeconds formats a duration in seconds as the docs show it: "0.2 s".

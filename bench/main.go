@@ -12,21 +12,26 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench                    # everything, 60 s runs: most of an hour
-//	go run ./bench -quick             # a first table in about 3 minutes
+//	go run ./bench                    # everything, 60 s runs, 3 times each: hours
+//	go run ./bench -quick             # 5 s runs, once each: a first table
 //	go run ./bench -targets 02,nethttp -workloads overhead -duration 10s
-//	go run ./bench -render bench/results/2026-11-27-host.json
+//	go run ./bench -render bench/results/2026-11-27T050000Z-host-1a2b3c.json
 //
-// Targets are the stage directories from 02-simple-wsgi on that hold a
-// main package (each is built into a temporary directory and started with
-// -addr 127.0.0.1:PORT -delay D; a stage whose -h lists -workers also runs
-// as <stage>-inline with -workers 0, the app called inside the loop as in
-// the article's select server), and the peers: nethttp (Go's net/http
-// serving the same App through gateway.ToHandler, always), gunicorn (8
-// sync workers running the article's Flask app in bench/peers, when
-// gunicorn and Flask are installed) and nginx (one worker returning a
-// fixed body, when installed: the raw ceiling, not the same app). A peer
-// that is not installed gets a row saying how to install it.
+// Targets are declared in target.go, each with its concurrency model (so
+// each row has its own Little's-law bound: 1, the workers or the
+// connections, over the delay): the stages 02-simple-wsgi, 03-fork (and
+// 03-fork-prefork8), 04-select (and 04-select-inline, -workers 0: the app
+// inside the loop, as in the article), 05-poll, 06-epoll (and
+// 06-epoll-inline, 06-epoll-loops1), each built from its directory into a
+// temporary directory and started with -addr 127.0.0.1:PORT -delay D; a
+// stage whose directory does not exist yet, or lacks a variant's flag, is
+// a "not built yet" row. Any other NN-name directory with a main package
+// runs with an unknown model. The peers: nethttp (Go's net/http serving
+// the same App through gateway.ToHandler, always), gunicorn (8 sync
+// workers running the article's Flask app in bench/peers, when gunicorn
+// and Flask are installed) and nginx (one worker returning a fixed body,
+// when installed: the raw ceiling, not the same app). A peer that is not
+// installed gets a row saying how to install it.
 //
 // Workloads: article-keepalive and article-close (the app sleeps 200 ms,
 // wrk -t8 -c1000, with keep-alive and with Connection: close), and
@@ -35,22 +40,32 @@
 // "article" and "overhead".
 //
 // Each run starts the target on a free loopback port, waits until
-// GET /hello answers, runs wrk with bench/report.lua (which prints wrk's
-// summary as JSON), samples the server's processes for CPU time and RSS,
-// and stops the target with SIGTERM, then SIGKILL after 5 s. Bench raises
-// its open-file limit to the hard limit (the servers and wrk inherit it)
-// and refuses to start if the hard limit is too low for the workload.
+// GET /hello answers, checks the answer as wrk will ask it (status 200,
+// the body, the framing, the connection kept or closed), warms the server
+// up and waits until it is idle, runs wrk with -T beyond the run and
+// bench/report.lua (which prints wrk's summary as JSON), samples the
+// server's processes for CPU time, RSS and PSS, and stops the target with
+// SIGTERM, then SIGKILL after 5 s. A run fails, and its row says why,
+// when the target does not build or start, answers the check wrongly,
+// dies during the run, answers nothing, answers over 1% errors or
+// responses that are not the checked one, or when wrk fails. Every row
+// gets a Little's-law check (QPS × mean latency against the connections).
+// Bench raises its open-file limit to the hard limit (the servers and wrk
+// inherit it) and refuses to start if the hard limit is too low.
 //
-// Output: bench/results/<date>-<host>.json (rewritten after every row, so
-// an interrupted run keeps what it measured), the raw wrk output of every
-// run in bench/results/<date>-<host>/, and docs/results.md with the chart
-// docs/results.svg. A -quick run writes <date>-<host>-quick.json and keeps
-// its results.md and chart next to its raw outputs, so docs/ stays the
-// full run's. -render rebuilds the docs from a results file without
+// Output: bench/results/<time>-<host>-<random>.json (rewritten after every
+// row, so an interrupted run keeps what it measured), the raw wrk output
+// of every run in the directory of the same name, and, for a full run
+// only (or with -docs), docs/results.md with the chart docs/results.svg.
+// A -quick or partial run (-targets, -workloads, -duration, fewer -runs)
+// keeps its results.md and chart next to its raw outputs, so docs/ stays
+// the full run's. -render rebuilds the docs from a results file without
 // running anything.
 //
 // Exit status: 0 on success, 1 on an error, 2 for bad flags or when wrk
-// is not installed.
+// is not installed, 3 when the run finished but some rows failed (each
+// failed row says why in the table and the JSON, and bench lists them on
+// stderr).
 package main
 
 import (
@@ -71,6 +86,7 @@ import (
 const (
 	defaultDuration = 60 * time.Second // the article's wrk -d60s
 	quickDuration   = 5 * time.Second  // -quick
+	defaultRuns     = 3                // repetitions of each cell in a full run
 )
 
 func main() {
@@ -89,9 +105,10 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	targets := fs.String("targets", "", "comma list of targets (`names` or stage numbers: 02,nethttp,gunicorn,nginx); empty: all")
 	wls := fs.String("workloads", "", "comma list of workloads: "+workloadNames()+"; empty: article,overhead")
 	duration := fs.Duration("duration", defaultDuration, "length of each wrk run")
-	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each): a first table in about 3 minutes")
+	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each, once): a first table in a few minutes")
+	runs := fs.Int("runs", defaultRuns, "repetitions of each cell; rows show the median and the range (-quick: 1)")
 	out := fs.String("out", "", "results `directory` (default bench/results)")
-	docs := fs.String("docs", "", "`directory` for results.md and results.svg (default docs, or next to the raw outputs with -quick)")
+	docs := fs.String("docs", "", "`directory` for results.md and results.svg (default docs for a full run; next to the raw outputs for -quick and partial runs)")
 	render := fs.String("render", "", "rebuild results.md and results.svg from this results `file` and exit")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
@@ -111,8 +128,13 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *runs < 1 {
+		fmt.Fprintf(stderr, "bench: -runs %d: want 1 or more\n", *runs)
+		return 2
+	}
 	cfg := config{
-		root: root, outDir: *out, docsDir: *docs, duration: *duration, quick: *quick,
+		root: root, outDir: *out, docsDir: *docs, duration: *duration, quick: *quick, runs: *runs,
+		partial: isPartial(set, *runs),
 		targets: splitList(*targets), workloads: splitList(*wls),
 		command: "go run ./bench " + strings.Join(args, " "), stdout: stdout,
 		bar: isTerminal(os.Stdout) && stdout == io.Writer(os.Stdout), look: systemLookups,
@@ -121,11 +143,14 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.outDir == "" {
 		cfg.outDir = filepath.Join(root, "bench", "results")
 	}
-	if cfg.docsDir == "" && (!cfg.quick || *render != "") {
+	if cfg.docsDir == "" && (writesDocs(cfg) || *render != "") {
 		cfg.docsDir = filepath.Join(root, "docs")
 	}
 	if cfg.quick && !set["duration"] {
 		cfg.duration = quickDuration
+	}
+	if cfg.quick && !set["runs"] {
+		cfg.runs = 1
 	}
 	if *render != "" {
 		return report(stderr, renderDocs(*render, cfg.docsDir, root, stdout))
@@ -135,19 +160,34 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, wrkMissing)
 		return 2
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, errRowsFailed) {
 		fmt.Fprintf(stdout, "results: %s\n", path)
 	}
 	return report(stderr, err)
 }
 
-// report prints err, if any, and returns the exit status for it.
+// isPartial reports whether the flags narrow the run: fewer targets,
+// workloads, a duration or repetitions other than a full run's.
+func isPartial(set map[string]bool, runs int) bool {
+	return set["targets"] || set["workloads"] || set["duration"] || (set["runs"] && runs < defaultRuns)
+}
+
+// writesDocs reports whether a run replaces docs/results.md and its chart
+// without -docs: only a full run does.
+func writesDocs(cfg config) bool { return !cfg.quick && !cfg.partial }
+
+// report prints err, if any, and returns the exit status for it: 3 when
+// the run finished with failed rows, 1 for any other error.
 func report(stderr io.Writer, err error) int {
-	if err != nil {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errRowsFailed):
 		fmt.Fprintln(stderr, "bench:", err)
-		return 1
+		return 3
 	}
-	return 0
+	fmt.Fprintln(stderr, "bench:", err)
+	return 1
 }
 
 // usage prints the help with examples.
@@ -156,16 +196,17 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: go run ./bench [flags]
 
 Bench builds every stage from 02 on, starts it and its peers (net/http,
-gunicorn, nginx) one at a time on a loopback port, loads each with wrk,
-and writes bench/results/<date>-<host>.json, docs/results.md and
-docs/results.svg. A full run takes most of an hour; it prints the plan and
-its expected length first, then one line per run.
+gunicorn, nginx) one at a time on a loopback port, checks its answer,
+loads it with wrk, and writes bench/results/<time>-<host>-<id>.json and,
+for a full run, docs/results.md and docs/results.svg. A full run takes
+hours; it prints the plan and its expected length first, then one line
+per run. A failed run is a row that says why, and bench exits 3.
 
 Examples:
-  go run ./bench                        # full run, the article's 60 s per run
-  go run ./bench -quick                 # first table in about 3 minutes
+  go run ./bench                        # full run: 60 s per run, 3 runs per cell
+  go run ./bench -quick                 # first table: 5 s per run, once
   go run ./bench -targets 02,nethttp -workloads overhead -duration 10s
-  go run ./bench -render bench/results/2026-11-27-myhost.json
+  go run ./bench -render bench/results/2026-11-27T050000Z-myhost-1a2b3c.json
 
 Flags:
 `)

@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// nginx's settings, as the stages have them: the stages' listen queue
+// (nginx's default is 511, which overflows under 1000 connections), and
+// no limit on the requests of a keep-alive connection (nginx's default
+// keepalive_requests 1000 closes it after 1000).
+const (
+	nginxBacklog           = 4096
+	nginxKeepaliveRequests = 1000000000
+)
+
 // nginxConf is the whole nginx configuration for one run: one worker (the
 // stages are single-threaded too), in the foreground so bench owns the
 // process, every path inside the run's temporary directory, no access log,
@@ -24,13 +33,14 @@ events {
 }
 http {
     access_log off;
+    keepalive_requests %[4]d;
     client_body_temp_path %[1]s/client_body;
     proxy_temp_path %[1]s/proxy;
     fastcgi_temp_path %[1]s/fastcgi;
     uwsgi_temp_path %[1]s/uwsgi;
     scgi_temp_path %[1]s/scgi;
     server {
-        listen %[2]s;
+        listen %[2]s backlog=%[3]d;
         location /hello {
             default_type text/plain;
             return 200 "Hello World";
@@ -44,7 +54,7 @@ http {
 func nginxCommand(nginx string) func(string, time.Duration, string, string) (*exec.Cmd, error) {
 	return func(addr string, _ time.Duration, _, tmp string) (*exec.Cmd, error) {
 		conf := filepath.Join(tmp, "nginx.conf")
-		if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, tmp, addr), 0o644); err != nil {
+		if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, tmp, addr, nginxBacklog, nginxKeepaliveRequests), 0o644); err != nil {
 			return nil, fmt.Errorf("write nginx config: %w", err)
 		}
 		// -e sends the errors nginx logs before it reads the config to the

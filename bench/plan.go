@@ -27,12 +27,15 @@ func (p plannedRun) expected(d time.Duration) time.Duration {
 }
 
 // makePlan crosses targets with workloads, workload-major so a partial
-// run has every target for the first workloads.
+// run has every target for the first workloads, leaving out the workloads
+// a target does not run.
 func makePlan(ts []Target, ws []Workload) []plannedRun {
 	var out []plannedRun
 	for _, w := range ws {
 		for _, t := range ts {
-			out = append(out, plannedRun{t: t, w: w})
+			if t.runsIn(w) {
+				out = append(out, plannedRun{t: t, w: w})
+			}
 		}
 	}
 	return out

@@ -14,7 +14,7 @@ import (
 
 // Timeouts for a target's life.
 const (
-	readyTimeout = 10 * time.Second // from start until GET /hello answers 200
+	readyTimeout = 10 * time.Second // from start until GET /hello gets an answer
 	stopGrace    = 5 * time.Second  // from SIGTERM until SIGKILL
 )
 
@@ -50,14 +50,17 @@ func startServer(cmd *exec.Cmd) (*server, error) {
 // pid returns the process id, which is also the process group id.
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// waitReady polls url until it answers 200, the process exits, or timeout
-// passes. Each probe uses a new connection and asks to close it: an
+// waitReady polls url until it gets an HTTP answer (any status: the check
+// that follows says whether it is the right one), the process exits, or
+// timeout passes. Each probe uses a new connection and asks to close it: an
 // iterative server serves one connection at a time, and a kept-alive probe
 // would hold it for the whole run.
 func (s *server) waitReady(ctx context.Context, url string, timeout time.Duration) error {
 	client := &http.Client{
 		Transport: &http.Transport{DisableKeepAlives: true},
 		Timeout:   2 * time.Second,
+		// The answer itself is the sign of life: never follow a redirect.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -76,21 +79,29 @@ func (s *server) waitReady(ctx context.Context, url string, timeout time.Duratio
 	}
 }
 
-// probe sends one GET and wants a 200.
+// probe sends one GET and wants any HTTP answer.
 func probe(ctx context.Context, client *http.Client, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("probe request: %w", err)
 	}
+	req.Header.Set("User-Agent", benchAgent)
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("probe: %w", err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("probe: status %d", resp.StatusCode)
-	}
 	return nil
+}
+
+// exited reports whether the server's process has exited, and how.
+func (s *server) exited() (bool, string) {
+	select {
+	case <-s.done:
+		return true, fmt.Sprint(s.waitErr)
+	default:
+		return false, ""
+	}
 }
 
 // stop sends SIGTERM to the process group, waits up to grace for the

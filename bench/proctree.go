@@ -14,9 +14,19 @@ type treeSample struct {
 	// RSSKiB is the resident set size summed over the tree (the VmRSS of
 	// each process, read from /proc/PID/stat), in KiB.
 	RSSKiB int64
+	// PSSKiB is the proportional set size summed over the tree
+	// (/proc/PID/smaps_rollup), read by the sampler at an RSS peak of a
+	// tree of several processes; 0 otherwise.
+	PSSKiB int64
 	// Procs is the number of processes in the tree.
 	Procs int
+	// pids are the processes of the tree.
+	pids []int
 }
+
+// cpuTick is the resolution of the CPU times the kernel reports in
+// /proc/PID/stat (USER_HZ = 100).
+const cpuTick = 10 * time.Millisecond
 
 // sampleInterval is how often the RSS sampler looks at the tree.
 const sampleInterval = 200 * time.Millisecond
@@ -39,6 +49,9 @@ func startRSSSampler(pid int) *rssSampler {
 		defer tick.Stop()
 		for {
 			if t, err := sampleTree(pid); err == nil && t.RSSKiB > s.peak.RSSKiB {
+				if t.Procs > 1 {
+					t.PSSKiB = sumPSS(t.pids)
+				}
 				s.peak = t
 			}
 			select {

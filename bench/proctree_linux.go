@@ -46,6 +46,7 @@ func sampleTree(root int) (treeSample, error) {
 		if in[p.pid] {
 			found = found || p.pid == root
 			t.Procs++
+			t.pids = append(t.pids, p.pid)
 			t.CPU += time.Duration(p.ticks) * time.Second / clockTicks
 			t.RSSKiB += p.rssPages * page / 1024
 		}
@@ -104,4 +105,28 @@ func parseStat(pid int, b []byte) (procStat, error) {
 		ticks:    num(14) + num(15) + num(16) + num(17),
 		rssPages: num(24),
 	}, nil
+}
+
+// sumPSS sums the proportional set size of pids (smaps_rollup's Pss: a
+// page shared by n processes counts 1/n in each), in KiB; processes that
+// exited meanwhile count 0.
+func sumPSS(pids []int) int64 {
+	var total int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+		if err != nil {
+			continue
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if rest, ok := bytes.CutPrefix(line, []byte("Pss:")); ok {
+				f := bytes.Fields(rest)
+				if len(f) > 0 {
+					n, _ := strconv.ParseInt(string(f[0]), 10, 64)
+					total += n
+				}
+				break
+			}
+		}
+	}
+	return total
 }

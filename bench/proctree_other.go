@@ -8,3 +8,6 @@ import "errors"
 func sampleTree(root int) (treeSample, error) {
 	return treeSample{}, errors.New("process sampling needs Linux /proc")
 }
+
+// sumPSS needs /proc.
+func sumPSS([]int) int64 { return 0 }

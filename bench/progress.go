@@ -102,9 +102,9 @@ func (p *progress) end(r plannedRun, row Row, d time.Duration) {
 	case row.Error != "":
 		p.printf("      failed: %s\n", oneLine(row.Error, 200))
 	default:
-		p.printf("      %s req/s  p50 %s  p99 %s  socket errors %d  non-2xx %d  CPU %.2f s  peak RSS %.1f MiB\n",
-			fmtQPS(row.QPS), fmtMS(row.LatencyMS.P50), fmtMS(row.LatencyMS.P99), row.Errors.Total(),
-			row.Non2xx, row.CPUSeconds, float64(row.PeakRSSKiB)/1024)
+		p.printf("      %s req/s  p50 %s  p99 %s  samples %s  in flight %s  errors %d  timeouts %d  status>=400 %d  cores %.2f  peak %s\n",
+			rowQPS(&row), fmtMS(row.LatencyMS.P50), fmtMS(row.LatencyMS.P99), samplesCell(&row), inFlightCell(&row),
+			row.Errors.Total(), row.Errors.Timeout, row.Status4xx5xx, row.Cores, memCell(&row))
 	}
 }
 

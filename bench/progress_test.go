@@ -14,12 +14,16 @@ func TestProgressLines(t *testing.T) {
 	d := 10 * time.Second
 	p := newProgress(&out, expectedTotal(plan, d), false)
 	p.begin(1, 2, plan[0])
-	p.end(plan[0], Row{QPS: 4603, LatencyMS: Latency{P50: 202, P99: 229}, CPUSeconds: 0.5, PeakRSSKiB: 2048}, d)
+	p.end(plan[0], Row{Connections: 1000, Measure: Measure{Requests: 46030, Samples: 46030, Seconds: 10, QPS: 4603,
+		LatencyMS: Latency{P50: 202, P99: 229, Mean: 210}, Cores: 0.05, PeakRSSKiB: 2048,
+		Little: Little{InFlight: 966.6, Connections: 1000, OK: true}}}, d)
 	p.begin(2, 2, plan[1])
-	p.end(plan[1], missingRow(plan[1].t, plan[1].w), d)
+	skipped := newRow(plan[1].t, plan[1].w)
+	skipped.Skipped = plan[1].t.Missing
+	p.end(plan[1], skipped, d)
 	p.finish()
 	want := regexp.MustCompile(`^\[1/2\] nethttp article-keepalive  elapsed 0s  left ~12s
-      4,603 req/s  p50 202 ms  p99 229 ms  socket errors 0  non-2xx 0  CPU 0.50 s  peak RSS 2.0 MiB
+      4,600 req/s  p50 202 ms  p99 229 ms  samples 46,030 \(98%\)  in flight 967 of 1,000 ✓  errors 0  timeouts 0  status>=400 0  cores 0.05  peak 2.00 MiB
 \[2/2\] gunicorn article-keepalive  elapsed 0s  left ~0s
       skipped: not installed \(apt-get install gunicorn python3-flask\)
 $`)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,12 @@ type config struct {
 	duration time.Duration
 	// quick marks a -quick run.
 	quick bool
+	// partial marks a run that -targets, -workloads, -duration or -runs
+	// narrowed: unless docsDir is given, its docs go next to its raw
+	// outputs, not into docs/.
+	partial bool
+	// runs is the number of repetitions of each cell.
+	runs int
 	// targets and workloads are the -targets and -workloads lists.
 	targets, workloads []string
 	// command is the command line, for the record.
@@ -34,7 +41,15 @@ type config struct {
 	bar bool
 	// look finds the installed peers.
 	look lookups
+	// testTargets and testWorkloads, when set, replace the selection
+	// (tests point bench at fake servers).
+	testTargets   []Target
+	testWorkloads []Workload
 }
+
+// errRowsFailed is returned by run when it finished but some rows failed;
+// main exits 3.
+var errRowsFailed = errors.New("some runs failed")
 
 // runner holds the state of one bench run.
 type runner struct {
@@ -42,8 +57,8 @@ type runner struct {
 	wrk    string            // wrk's path
 	script string            // report.lua in tmp
 	tmp    string            // private scratch directory
-	bins   map[string]string // built binary per Go target
-	errs   map[string]error  // build error per Go target
+	bins   map[string]string // built binary per Go package
+	errs   map[string]error  // build error per Go package
 	raw    string            // directory of raw outputs
 	json   string            // results file
 }
@@ -74,11 +89,9 @@ func run(ctx context.Context, cfg config) (string, error) {
 	}
 	defer os.RemoveAll(r.tmp)
 	r.build(ctx, ts)
-	if ts, err = r.addVariants(ctx, ts); err != nil {
-		return "", err
-	}
+	ts = r.checkVariants(ctx, ts)
 	plan := makePlan(ts, ws)
-	printPlan(cfg.stdout, plan, ts, ws, cfg.duration, r.json)
+	printPlan(cfg.stdout, plan, ts, ws, cfg.duration*time.Duration(max(cfg.runs, 1)), r.json)
 	if err := r.runAll(ctx, plan, res); err != nil {
 		return r.json, err
 	}
@@ -86,11 +99,31 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err := writeResults(r.json, res); err != nil {
 		return r.json, err
 	}
-	return r.json, renderDocs(r.json, r.docsDir(), cfg.root, cfg.stdout)
+	if err := renderDocs(r.json, r.docsDir(), cfg.root, cfg.stdout); err != nil {
+		return r.json, err
+	}
+	if failed := failedRows(res); len(failed) > 0 {
+		return r.json, fmt.Errorf("%w (%d of %d): %s", errRowsFailed, len(failed), len(res.Rows), strings.Join(failed, "; "))
+	}
+	return r.json, nil
+}
+
+// failedRows names the failed rows of res with their reasons.
+func failedRows(res *Results) []string {
+	var out []string
+	for _, row := range res.Rows {
+		if row.Error != "" {
+			out = append(out, row.Target+" "+row.Workload+": "+oneLine(row.Error, 200))
+		}
+	}
+	return out
 }
 
 // selection resolves the -workloads and -targets lists.
 func selection(cfg config) ([]Workload, []Target, error) {
+	if cfg.testTargets != nil {
+		return cfg.testWorkloads, cfg.testTargets, nil
+	}
 	wl := cfg.workloads
 	if len(wl) == 0 {
 		wl = []string{"article", "overhead"}
@@ -99,17 +132,12 @@ func selection(cfg config) ([]Workload, []Target, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	stages, err := discoverStages(cfg.root)
+	stages, err := stageTargets(cfg.root)
 	if err != nil {
 		return nil, nil, err
 	}
 	all := append(stages, peers(cfg.look, filepath.Join(cfg.root, "bench", "peers"))...)
-	// Variants exist once their stage is built: select the stage for now.
-	var bases []string
-	for _, name := range cfg.targets {
-		bases = append(bases, strings.TrimSuffix(name, inlineSuffix))
-	}
-	ts, err := selectTargets(all, bases)
+	ts, err := selectTargets(all, cfg.targets)
 	return ws, ts, err
 }
 
@@ -143,19 +171,20 @@ func (r *runner) newResults(ws []Workload, nofile uint64) *Results {
 		Command:   r.cfg.command,
 		Started:   time.Now().UTC(),
 		Quick:     r.cfg.quick,
+		Partial:   r.cfg.partial,
 		Duration:  r.cfg.duration.String(),
-		Machine:   machineInfo(wrkVersion(r.wrk), nofile),
+		Runs:      max(r.cfg.runs, 1),
+		Machine:   machineInfo(r.cfg.root, wrkVersion(r.wrk), nofile, r.cfg.look),
 		Workloads: ws,
 	}
 }
 
-// prepareOutput names the results file after the date and host, creates
-// the directories and writes the empty record.
+// prepareOutput names the results file after the start time, the host
+// and a random suffix (two runs in one second on two machines with one
+// host name still get two files), creates the directories and writes the
+// empty record.
 func (r *runner) prepareOutput(res *Results) error {
-	name := res.Started.Format("2006-01-02") + "-" + res.Machine.Host
-	if r.cfg.quick {
-		name += "-quick"
-	}
+	name := resultsName(res.Started, res.Machine.Host, r.cfg.quick, r.cfg.partial)
 	r.json = filepath.Join(r.cfg.outDir, name+".json")
 	r.raw = filepath.Join(r.cfg.outDir, name)
 	if err := os.MkdirAll(r.raw, 0o755); err != nil {
@@ -172,25 +201,27 @@ func (r *runner) docsDir() string {
 	return r.raw
 }
 
-// build compiles every Go target into the scratch directory; a target
-// that does not build gets its error on each of its rows. It builds in the
-// package's own directory, so its module's go.mod (which replaces
-// lbws/shared with ../shared) works with or without the workspace.
+// build compiles every Go package of the targets into the scratch
+// directory, once for a stage and its variants; a target that does not
+// build gets its error on each of its rows. It builds in the package's
+// own directory, so its module's go.mod (which replaces lbws/shared with
+// ../shared) works with or without the workspace.
 func (r *runner) build(ctx context.Context, ts []Target) {
 	r.bins, r.errs = map[string]string{}, map[string]error{}
 	for _, t := range ts {
-		if t.Pkg == "" {
+		_, done := r.bins[t.Pkg]
+		if t.Pkg == "" || t.Missing != "" || done || r.errs[t.Pkg] != nil {
 			continue
 		}
-		bin := filepath.Join(r.tmp, "bin", t.Name)
+		bin := filepath.Join(r.tmp, "bin", filepath.Base(t.Pkg))
 		fmt.Fprintf(r.cfg.stdout, "building %s\n", t.Pkg)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 		cmd.Dir = filepath.Join(r.cfg.root, filepath.FromSlash(t.Pkg))
 		if out, err := cmd.CombinedOutput(); err != nil {
-			r.errs[t.Name] = fmt.Errorf("go build %s: %w: %s", t.Pkg, err, strings.TrimSpace(string(out)))
+			r.errs[t.Pkg] = fmt.Errorf("go build %s: %w: %s", t.Pkg, err, strings.TrimSpace(string(out)))
 			continue
 		}
-		r.bins[t.Name] = bin
+		r.bins[t.Pkg] = bin
 	}
 }
 

@@ -81,12 +81,17 @@ func checkSmokeRow(t *testing.T, out, target string, row Row) {
 		{"p50 > 0", row.LatencyMS.P50 > 0},
 		{"p99 >= p50", row.LatencyMS.P99 >= row.LatencyMS.P50},
 		{"max >= p99", row.LatencyMS.Max >= row.LatencyMS.P99},
-		{"cpu > 0", row.CPUSeconds > 0 && row.CPUPer1000 > 0},
+		{"cpu > 0", row.CPUSeconds > 0 && row.Cores > 0},
 		{"peak rss > 0", row.PeakRSSKiB > 0 && row.Procs >= 1},
 		{"no bound for overhead", row.BoundQPS == 0 && row.BoundShare == 0},
-		{"wrk command recorded", strings.HasPrefix(row.Wrk, "wrk -t1 -c50 -d2s -s bench/report.lua http://127.0.0.1:")},
+		{"wrk command recorded", strings.HasPrefix(row.Wrk, "wrk -t1 -c50 -d2s -T12s -s bench/report.lua http://127.0.0.1:")},
+		{"every response a latency sample", row.Samples == row.Requests},
+		{"Little's-law check made, and explained when off", row.Little.InFlight > 0 && row.Little.Connections == 50 &&
+			(row.Little.OK || (row.Little.Why != "" && row.Little.Why != "unexplained"))},
+		{"02 closes every connection, net/http keeps them", row.ServerCloses == (target == "02-simple-wsgi")},
+		{"checked response size", row.CheckBytes > 100},
 		{"stopped by SIGTERM", strings.HasPrefix(row.Stop, "exited after SIGTERM")},
-		{"no non-2xx", row.Non2xx == 0},
+		{"no status >= 400", row.Status4xx5xx == 0},
 	}
 	for _, c := range checks {
 		if !c.ok {

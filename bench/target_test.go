@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,19 +40,96 @@ func TestDiscoverStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names, pkgs []string
-	for _, s := range got {
-		names = append(names, s.Name)
-		pkgs = append(pkgs, s.Pkg)
-		if s.Kind != kindStage || s.command == nil {
-			t.Errorf("%s: kind %q, command set %v", s.Name, s.Kind, s.command != nil)
-		}
-	}
-	if diff := cmp.Diff([]string{"02-simple-wsgi", "03-fork", "06-epoll", "10-future"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"02-simple-wsgi", "03-fork", "06-epoll", "10-future"}, got); diff != "" {
 		t.Errorf("stages (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"./02-simple-wsgi", "./03-fork", "./06-epoll", "./10-future"}, pkgs); diff != "" {
-		t.Errorf("packages (-want +got):\n%s", diff)
+}
+
+// TestStageTargets: the declared stages come in order with their
+// variants, those without a directory are "not built yet", and a stage
+// bench does not know runs with an unknown model.
+func TestStageTargets(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "02-simple-wsgi/main.go", "package main\n")
+	writeFile(t, root, "04-select/main.go", "package main\n")
+	writeFile(t, root, "07-future/main.go", "package main\n")
+	got, err := stageTargets(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tgt struct{ Name, Pkg, Args, Missing string }
+	var rows []tgt
+	for _, s := range got {
+		rows = append(rows, tgt{s.Name, s.Pkg, strings.Join(s.Args, " "), s.Missing})
+		if s.Kind != kindStage || s.command == nil || s.Backlog == "" {
+			t.Errorf("%s: kind %q, command set %v, backlog %q", s.Name, s.Kind, s.command != nil, s.Backlog)
+		}
+	}
+	want := []tgt{
+		{"02-simple-wsgi", "./02-simple-wsgi", "", ""},
+		{"03-fork", "./03-fork", "", "not built yet: no 03-fork directory with a main package"},
+		{"03-fork-prefork8", "./03-fork", "-prefork 8", "not built yet: no 03-fork directory with a main package"},
+		{"04-select", "./04-select", "", ""},
+		{"04-select-inline", "./04-select", "-workers 0", ""},
+		{"05-poll", "./05-poll", "", "not built yet: no 05-poll directory with a main package"},
+		{"06-epoll", "./06-epoll", "", "not built yet: no 06-epoll directory with a main package"},
+		{"06-epoll-inline", "./06-epoll", "-workers 0", "not built yet: no 06-epoll directory with a main package"},
+		{"06-epoll-loops1", "./06-epoll", "-loops 1", "not built yet: no 06-epoll directory with a main package"},
+		{"07-future", "./07-future", "", ""},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if m := got[len(got)-1].Model; m.Concurrency != unknownModel {
+		t.Errorf("undeclared stage: model %+v, want unknown", m)
+	}
+	cmd, err := got[4].command("127.0.0.1:9", 0, "/bin/04", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if args := strings.Join(cmd.Args, " "); args != "/bin/04 -addr 127.0.0.1:9 -delay 0s -workers 0" {
+		t.Errorf("inline variant runs %q", args)
+	}
+}
+
+// TestModelBounds: each model has its own Little's-law bound under the
+// article's load, not the workload's 5000 for everyone.
+func TestModelBounds(t *testing.T) {
+	article, overhead := workloads[0], workloads[2]
+	byName := map[string]Target{}
+	for _, s := range declaredStages(2) {
+		byName[s.Name] = s
+	}
+	for _, p := range peers(fakeLookups(map[string]bool{"gunicorn": true, "nginx": true}, true), "/peers") {
+		byName[p.Name] = p
+	}
+	tests := []struct {
+		target string
+		want   float64
+		arith  string
+	}{
+		{"02-simple-wsgi", 5, "1 / 0.2 s = 5.00"},
+		{"03-fork", 5000, "1000 / 0.2 s = 5,000"},
+		{"03-fork-prefork8", 40, "8 / 0.2 s = 40.0"},
+		{"04-select", 5000, "1000 / 0.2 s = 5,000"},
+		{"04-select-inline", 5, "1 / 0.2 s = 5.00"},
+		{"05-poll", 5000, "1000 / 0.2 s = 5,000"},
+		{"06-epoll", 5000, "1000 / 0.2 s = 5,000"},
+		{"06-epoll-inline", 10, "2 / 0.2 s = 10.0"},
+		{"nethttp", 5000, "1000 / 0.2 s = 5,000"},
+		{"gunicorn", 40, "8 / 0.2 s = 40.0"},
+	}
+	for _, tt := range tests {
+		row := newRow(byName[tt.target], article)
+		if row.BoundQPS != tt.want || row.Bound != tt.arith {
+			t.Errorf("%s: bound %v %q, want %v %q", tt.target, row.BoundQPS, row.Bound, tt.want, tt.arith)
+		}
+		if row := newRow(byName[tt.target], overhead); row.BoundQPS != 0 {
+			t.Errorf("%s: bound %v without a sleep, want none", tt.target, row.BoundQPS)
+		}
+	}
+	if row := newRow(byName["nginx"], article); row.BoundQPS != 0 || boundCell(&row) != "n/a (fixed body, no app)" {
+		t.Errorf("nginx: bound %v, cell %q", row.BoundQPS, boundCell(&row))
 	}
 }
 
@@ -127,7 +205,7 @@ func TestGunicornCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"/usr/bin/gunicorn", "-w", "8", "-k", "sync", "-b", "127.0.0.1:9", "--chdir", "/repo/bench/peers", "flask_app:app"}
+	want := []string{"/usr/bin/gunicorn", "-w", "8", "-k", "sync", "--backlog", "4096", "-b", "127.0.0.1:9", "--chdir", "/repo/bench/peers", "flask_app:app"}
 	if diff := cmp.Diff(want, cmd.Args); diff != "" {
 		t.Errorf("gunicorn args (-want +got):\n%s", diff)
 	}
@@ -147,13 +225,20 @@ func TestNginxCommandWritesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"listen 127.0.0.1:9;", "daemon off;", "worker_processes 1;", "pid " + tmp + "/nginx.pid;", `return 200 "Hello World";`} {
+	for _, want := range []string{"listen 127.0.0.1:9 backlog=4096;", "keepalive_requests 1000000000;", "daemon off;", "worker_processes 1;", "pid " + tmp + "/nginx.pid;", `return 200 "Hello World";`} {
 		if !strings.Contains(string(conf), want) {
 			t.Errorf("nginx.conf lacks %q", want)
 		}
 	}
 	if got := strings.Join(cmd.Args[1:], " "); !strings.Contains(got, "-c "+tmp+"/nginx.conf -p "+tmp) {
 		t.Errorf("nginx args = %q", got)
+	}
+	// nginx itself accepts the configuration, when installed.
+	if p, err := exec.LookPath("nginx"); err == nil {
+		test := exec.Command(p, append([]string{"-t"}, cmd.Args[1:]...)...)
+		if out, err := test.CombinedOutput(); err != nil {
+			t.Errorf("nginx -t: %v\n%s", err, out)
+		}
 	}
 }
 

@@ -2,70 +2,71 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"crypto/rand"
+	"encoding/hex"
 	"os/exec"
 	"regexp"
 	"strings"
 	"time"
 )
 
-// inlineSuffix names the variant of a stage that calls the app inside its
-// readiness loop, as the article's select server does.
-const inlineSuffix = "-inline"
-
-// workersFlag finds a -workers flag in a stage's usage text (the flag
-// package prints each flag on its own line, indented).
-var workersFlag = regexp.MustCompile(`(?m)^\s+-workers\b`)
-
 // usageTimeout bounds `stage -h`, in case a stage ignores -h and serves.
 const usageTimeout = 5 * time.Second
 
-// withInlineVariants returns ts with, right after each stage whose usage
-// lists -workers, a variant that runs it with -workers 0: the readiness
-// loops hand the app to a worker pool by default, and -workers 0 makes
-// them call it inline, the model of the article's table. usage returns a
-// target's -h output.
-func withInlineVariants(ts []Target, usage func(Target) string) []Target {
-	var out []Target
-	for _, t := range ts {
-		out = append(out, t)
-		if t.Kind != kindStage || !workersFlag.MatchString(usage(t)) {
+// checkVariants marks a variant whose stage is built but does not list
+// the flags the variant adds (03-fork before it has -prefork) as not
+// built yet, so its rows say so instead of failing to start.
+func (r *runner) checkVariants(ctx context.Context, ts []Target) []Target {
+	usage := map[string]string{}
+	for i, t := range ts {
+		bin, ok := r.bins[t.Pkg]
+		if len(t.Args) == 0 || !ok || t.Missing != "" {
 			continue
 		}
-		v := t
-		v.Name = t.Name + inlineSuffix
-		v.Note = "-workers 0: the app runs inside the loop, as in the article"
-		v.command = goCommand("-workers", "0")
-		out = append(out, v)
+		if _, seen := usage[t.Pkg]; !seen {
+			usage[t.Pkg] = stageUsage(ctx, bin)
+		}
+		if flag := missingFlag(usage[t.Pkg], t.Args); flag != "" {
+			ts[i].Missing = "not built yet: " + strings.TrimPrefix(t.Pkg, "./") + " has no " + flag + " flag"
+		}
 	}
-	return out
+	return ts
 }
 
-// addVariants adds the inline variants of the built stages, sharing their
-// binaries, and applies -targets again now that the variants exist.
-func (r *runner) addVariants(ctx context.Context, ts []Target) ([]Target, error) {
-	usage := func(t Target) string {
-		bin, ok := r.bins[t.Name]
-		if !ok {
-			return ""
+// stageUsage returns a built stage's -h output.
+func stageUsage(ctx context.Context, bin string) string {
+	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput()
+	return string(out)
+}
+
+// missingFlag returns the first flag of args that usage (the flag
+// package's -h output, one indented flag a line) does not list, or "".
+func missingFlag(usage string, args []string) string {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
 		}
-		ctx, cancel := context.WithTimeout(ctx, usageTimeout)
-		defer cancel()
-		out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput()
-		return string(out)
-	}
-	all := withInlineVariants(ts, usage)
-	for _, t := range all {
-		if base, ok := strings.CutSuffix(t.Name, inlineSuffix); ok && r.bins[base] != "" {
-			r.bins[t.Name] = r.bins[base]
+		re := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(a) + `\b`)
+		if !re.MatchString(usage) {
+			return a
 		}
 	}
-	if len(r.cfg.targets) == 0 {
-		return all, nil
+	return ""
+}
+
+// resultsName names a run's results: start time to the second, host, a
+// random suffix, and -quick or -partial for runs that are not full.
+func resultsName(started time.Time, host string, quick, partial bool) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	name := started.UTC().Format("2006-01-02T150405Z") + "-" + host + "-" + hex.EncodeToString(b[:])
+	switch {
+	case quick:
+		name += "-quick"
+	case partial:
+		name += "-partial"
 	}
-	sel, err := selectTargets(all, r.cfg.targets)
-	if err != nil {
-		return nil, fmt.Errorf("after building: %w", err)
-	}
-	return sel, nil
+	return name
 }

@@ -27,6 +27,10 @@ type Workload struct {
 	Summary string `json:"summary"`
 }
 
+// c10kGroup is the group of the c10k workload, which holds connections
+// instead of running wrk.
+const c10kGroup = "c10k"
+
 // workloads lists every workload in the order bench runs them.
 var workloads = []Workload{
 	{Name: "article-keepalive", Group: "article", Delay: 200 * time.Millisecond, Threads: 8, Connections: 1000, KeepAlive: true,
@@ -46,15 +50,6 @@ var workloads = []Workload{
 // bound is known in advance.
 func (w Workload) Bound() float64 {
 	return littleBound(w.Connections, w.Delay)
-}
-
-// littleBound returns concurrency/latency in requests per second, or 0 when
-// latency is not positive.
-func littleBound(concurrency int, latency time.Duration) float64 {
-	if latency <= 0 {
-		return 0
-	}
-	return float64(concurrency) / latency.Seconds()
 }
 
 // selectWorkloads returns the workloads named in list (names or groups, in

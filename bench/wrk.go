@@ -34,6 +34,13 @@ var errNoWrk = errors.New(wrkMissing)
 // killing it: wrk waits for its connections to start and stop.
 const wrkSlack = 30 * time.Second
 
+// wrkTimeoutExtra is how much longer than the run wrk's -T is. wrk leaves
+// a response slower than -T (2 s by default) out of its latency histogram
+// and counts it as a timeout, so with the default a server slower than
+// 2 s shows the latency of its few fast answers only (survivor bias). With
+// -T beyond the run, every response is in the histogram.
+const wrkTimeoutExtra = 10 * time.Second
+
 // WrkSummary is what report.lua prints: wrk's totals for one run.
 type WrkSummary struct {
 	// Requests is the number of complete responses.
@@ -45,7 +52,10 @@ type WrkSummary struct {
 	// Errors counts wrk's errors by kind.
 	Errors WrkErrors `json:"errors"`
 	// LatencyUS is the latency distribution of the complete responses
-	// that took less than wrk's timeout, in microseconds.
+	// that took less than wrk's timeout, in microseconds. wrk 4.1 adds
+	// synthetic samples to it for responses slower than twice the mean
+	// interval between a connection's requests (its correction for
+	// coordinated omission).
 	LatencyUS WrkLatency `json:"latency_us"`
 }
 
@@ -107,10 +117,12 @@ func parseWrk(out []byte) (WrkSummary, error) {
 
 // wrkArgs returns wrk's arguments for workload w against url.
 func wrkArgs(w Workload, d time.Duration, script, url string) []string {
+	secs := int(math.Ceil(d.Seconds()))
 	args := []string{
 		"-t" + strconv.Itoa(w.Threads),
 		"-c" + strconv.Itoa(w.Connections),
-		"-d" + strconv.Itoa(int(math.Ceil(d.Seconds()))) + "s",
+		"-d" + strconv.Itoa(secs) + "s",
+		"-T" + strconv.Itoa(secs+int(wrkTimeoutExtra.Seconds())) + "s",
 		"-s", script,
 	}
 	if !w.KeepAlive {

@@ -79,17 +79,17 @@ func TestQPS(t *testing.T) {
 func TestWrkArgs(t *testing.T) {
 	ka := workloads[0]
 	got := wrkArgs(ka, 60*time.Second, "/tmp/r.lua", "http://127.0.0.1:1/hello")
-	want := []string{"-t8", "-c1000", "-d60s", "-s", "/tmp/r.lua", "http://127.0.0.1:1/hello"}
+	want := []string{"-t8", "-c1000", "-d60s", "-T70s", "-s", "/tmp/r.lua", "http://127.0.0.1:1/hello"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("keep-alive args (-want +got):\n%s", diff)
 	}
 	cl := workloads[3]
 	got = wrkArgs(cl, 1500*time.Millisecond, "r.lua", "u")
-	want = []string{"-t1", "-c50", "-d2s", "-s", "r.lua", "-H", "Connection: close", "u"}
+	want = []string{"-t1", "-c50", "-d2s", "-T12s", "-s", "r.lua", "-H", "Connection: close", "u"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("close args (-want +got):\n%s", diff)
 	}
-	if got, want := quoteArgs("wrk", want), "wrk -t1 -c50 -d2s -s r.lua -H 'Connection: close' u"; got != want {
+	if got, want := quoteArgs("wrk", want), "wrk -t1 -c50 -d2s -T12s -s r.lua -H 'Connection: close' u"; got != want {
 		t.Errorf("quoteArgs = %q, want %q", got, want)
 	}
 }
