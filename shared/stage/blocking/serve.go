@@ -98,15 +98,13 @@ func (s *Server) serveOne(c *Conn, r *http1.Reader, start time.Time, first bool)
 		s.refuse(c, err, start, first)
 		return false
 	}
-	if !s.KeepAlive || c.stopped() {
-		// The response carries "Connection: close" (RFC 9112 9.6) and
-		// the server closes after it.
-		req.KeepAlive = false
-	}
+	// Without keep-alive, or when stopping, the response carries
+	// "Connection: close" (RFC 9112 9.6) and the server closes after it.
+	opt := gateway.ExchangeOptions{Close: !s.KeepAlive || c.stopped()}
 	if s.BodyTimeout > 0 {
 		c.sc.SetReadDeadline(time.Now().Add(s.BodyTimeout))
 	}
-	res, err := s.Gateway.Serve(c, req, r.Body(), c.RemoteAddr())
+	res, err := s.Gateway.ServeWith(c, req, r.Body(), c.RemoteAddr(), opt)
 	s.logRequest(c, req, res, err, start)
 	switch {
 	case err != nil:
