@@ -59,25 +59,26 @@ type ExchangeOptions struct {
 //
 // An Exchange is used by one goroutine at a time.
 type Exchange struct {
-	s      *Server         // the server
-	opt    ExchangeOptions // the driver's choices
-	w      io.Writer       // Serve's client: a Sink without a closure
-	method string          // the request method, for log lines
-	target string          // the request-target, for log lines
-	gen    uint64          // bumped per request: stale callbacks are refused
-	enc    http1.Encoder   // frames the response
-	q      outQueue        // produced bytes not yet handed out
-	head   responseHead    // what the app passed to start_response
-	body   Body            // what the app returned; nil once closed
-	state  exchangeState   // what Next does next
-	hold   []byte          // copy of the first chunk, while the length is open
-	held   bool            // hold contains a chunk not yet sent
-	shown  bool            // a non-empty chunk was yielded: the headers count as sent (PEP 3333)
-	fault  error           // the first thing the app did wrong
-	abort  error           // why the response cannot be completed; Next returns it
-	input  input           // wsgi.input: the request body, watched for errors
-	sink   []byte          // buffer for the bytes of write under a Sink
-	wbuf   []byte          // Serve's buffer for the bytes of Next
+	s      *Server             // the server
+	opt    ExchangeOptions     // the driver's choices
+	w      io.Writer           // Serve's client: a Sink without a closure
+	hw     http.ResponseWriter // ServeHTTP's client: events instead of bytes
+	method string              // the request method, for log lines
+	target string              // the request-target, for log lines
+	gen    uint64              // bumped per request: stale callbacks are refused
+	enc    http1.Encoder       // frames the response
+	q      outQueue            // produced bytes not yet handed out
+	head   responseHead        // what the app passed to start_response
+	body   Body                // what the app returned; nil once closed
+	state  exchangeState       // what Next does next
+	hold   []byte              // copy of the first chunk, while the length is open
+	held   bool                // hold contains a chunk not yet sent
+	shown  bool                // a non-empty chunk was yielded: the headers count as sent (PEP 3333)
+	fault  error               // the first thing the app did wrong
+	abort  error               // why the response cannot be completed; Next returns it
+	input  input               // wsgi.input: the request body, watched for errors
+	sink   []byte              // buffer for the bytes of write under a Sink
+	wbuf   []byte              // Serve's buffer for the bytes of Next
 }
 
 // exchangeState is where an Exchange is in the response.
@@ -294,10 +295,8 @@ func (x *Exchange) commit(contentLength int64) error {
 		// the next request would start is unknown (RFC 9112 6.3).
 		x.enc.DisableKeepAlive()
 	}
-	b, err := x.enc.AppendHeader(x.q.begin(), h.code, h.reason, h.headers, contentLength)
-	x.q.end(b)
-	if err != nil {
-		return x.setAbort(fmt.Errorf("gateway: %w", err))
+	if err := x.sendHead(h.code, h.reason, h.headers, contentLength); err != nil {
+		return err
 	}
 	if !x.held {
 		return nil
@@ -309,6 +308,9 @@ func (x *Exchange) commit(contentLength int64) error {
 // putBody queues p with its framing; byRef lets the queue keep p instead
 // of copying it (see outQueue).
 func (x *Exchange) putBody(p []byte, byRef bool) error {
+	if x.hw != nil {
+		return x.httpBody(p)
+	}
 	b, n, err := x.enc.AppendChunkStart(x.q.begin(), len(p))
 	x.q.end(b)
 	if byRef {
@@ -317,6 +319,38 @@ func (x *Exchange) putBody(p []byte, byRef bool) error {
 		x.q.put(p[:n])
 	}
 	x.q.end(x.enc.AppendChunkEnd(x.q.begin(), n))
+	if err != nil {
+		return x.encodeError(err)
+	}
+	return nil
+}
+
+// sendHead queues the status line and headers (or, under ServeHTTP,
+// hands them to net/http).
+func (x *Exchange) sendHead(code int, reason string, headers []Header, contentLength int64) error {
+	if x.hw != nil {
+		return x.httpHead(code, reason, headers, contentLength)
+	}
+	b, err := x.enc.AppendHeader(x.q.begin(), code, reason, headers, contentLength)
+	x.q.end(b)
+	if err != nil {
+		return x.setAbort(fmt.Errorf("gateway: %w", err))
+	}
+	return nil
+}
+
+// sendEnd queues the end of the framing, after checking the body against
+// its Content-Length.
+func (x *Exchange) sendEnd() error {
+	var err error
+	if x.hw != nil {
+		// net/http ends the message; the encoder only checks.
+		_, err = x.enc.AppendEnd(x.sink[:0])
+	} else {
+		var b []byte
+		b, err = x.enc.AppendEnd(x.q.begin())
+		x.q.end(b)
+	}
 	if err != nil {
 		return x.encodeError(err)
 	}
@@ -369,11 +403,7 @@ func (x *Exchange) finish() {
 			return
 		}
 	}
-	b, err := x.enc.AppendEnd(x.q.begin())
-	x.q.end(b)
-	if err != nil {
-		x.encodeError(err)
-	}
+	x.sendEnd()
 }
 
 // answerFault answers a fault: with the status the request body's error
@@ -428,19 +458,17 @@ func (x *Exchange) answer(code int, reason string) {
 	if reason != "" {
 		body = fmt.Sprintf("%d %s: %s\n", code, http1.StatusText(code), reason)
 	}
-	hs := []Header{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}}
-	b, err := x.enc.AppendHeader(x.q.begin(), code, "", hs, int64(len(body)))
-	if err == nil {
-		b, err = x.enc.AppendChunk(b, []byte(body))
+	if x.sendHead(code, "", answerHeaders, int64(len(body))) != nil {
+		return
 	}
-	if err == nil {
-		b, err = x.enc.AppendEnd(b)
+	if x.putBody([]byte(body), false) != nil {
+		return
 	}
-	x.q.end(b)
-	if err != nil {
-		x.setAbort(fmt.Errorf("gateway: %w", err))
-	}
+	x.sendEnd()
 }
+
+// answerHeaders are the fields of the gateway's own answers.
+var answerHeaders = []Header{{Name: "Content-Type", Value: "text/plain; charset=utf-8"}}
 
 // where names the request in a log line.
 func (x *Exchange) where() string {

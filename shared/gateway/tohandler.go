@@ -6,204 +6,164 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+
+	"lbws/shared/http1"
 )
 
 // !+tohandler
 
 // ToHandler returns an http.Handler that serves app with net/http: the
 // benchmark's reference server runs the same application code as the
-// stages. Faults of the app are handled as Serve handles them: a 500 and a
-// log line if nothing was sent, otherwise the connection is aborted.
+// stages. The app runs on the same Exchange as under Serve, so every
+// check applies: a fault is a 500 and a log line if nothing was sent,
+// otherwise the connection is aborted; a request body that fails is
+// answered 400, 413 or 408.
 func ToHandler(app App) http.Handler {
 	return &Server{App: app, Multithread: true}
 }
 
-// !-tohandler
+// maxPostHandlerRead is how much of a request body the app left unread
+// ServeHTTP reads and discards, so that net/http can keep the connection:
+// net/http's own choice for the same situation.
+const maxPostHandlerRead = 256 << 10
 
 // ServeHTTP runs s.App for a net/http request, so a Server is also an
-// http.Handler. SERVER_NAME and SERVER_PORT come from the listener's
-// address (or the Host field) when s.Name and s.Port are empty.
+// http.Handler. It drives an Exchange in its event form: net/http does
+// the framing, so the exchange hands it the status, header fields and
+// body bytes instead of encoded bytes. SERVER_NAME and SERVER_PORT come
+// from the listener's address (or the Host field) when s.Name and s.Port
+// are empty.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Echo-style apps read the body while they write the response; without
 	// full duplex net/http closes the request body at the first flush.
 	// The error only says the ResponseWriter cannot do it (HTTP/2).
 	_ = http.NewResponseController(w).EnableFullDuplex()
-	x := &httpExchange{s: s, w: w, r: r}
-	b := x.runApp(s.environFromHTTP(r))
-	x.iterate(b)
-	x.closeBody(b)
-	if x.fault == nil && !x.head.called {
-		x.fault = errors.New("gateway: app returned without calling start_response")
+	x := exchangePool.Get().(*Exchange)
+	defer x.Release()
+	x.beginHTTP(s, w, r)
+	for x.state != stateDone {
+		x.step()
 	}
-	if x.fault != nil {
-		x.answerFault()
-		return
-	}
-	if !x.committed {
-		x.commit(int64(len(x.hold)))
-	}
-	if x.head.contentLength >= 0 && x.written != x.head.contentLength && r.Method != "HEAD" {
-		// net/http closes the connection itself after a short body and
-		// refuses the excess of a long one; say why in the log.
-		s.logf("%s %s: %v", r.Method, r.RequestURI, ErrLengthAbused)
-	}
-}
-
-// httpExchange is the state of one request served through ServeHTTP.
-type httpExchange struct {
-	s         *Server             // the server
-	w         http.ResponseWriter // the client
-	r         *http.Request       // the request
-	head      responseHead        // what the app passed to start_response
-	committed bool                // status and headers have gone to w
-	hold      []byte              // copy of the first chunk, while the length is open
-	written   int64               // body bytes given to w
-	fault     error               // the first thing the app did wrong
-}
-
-// runApp calls the App, turning a panic into a fault.
-func (x *httpExchange) runApp(env *Environ) (b Body) {
-	defer x.recoverInto("app")
-	return x.s.App(env, x.start)
-}
-
-// start is the StartResponse given to the app.
-func (x *httpExchange) start(status string, headers []Header, excInfo error) (WriteFunc, error) {
-	if err := x.head.start(status, headers, excInfo, x.committed); err != nil {
-		x.setFault(err)
-		return nil, err
-	}
-	if excInfo != nil {
-		x.s.logf("gateway: %s %s: app error: %v", x.r.Method, x.r.RequestURI, excInfo)
-	}
-	return x.write, nil
-}
-
-// write is PEP 3333's write(): p is sent before it returns.
-func (x *httpExchange) write(p []byte) error {
-	if x.fault != nil {
-		return x.fault
-	}
-	return x.emit(p, false)
-}
-
-// iterate sends the Body's chunks until io.EOF or a fault.
-func (x *httpExchange) iterate(b Body) {
-	for b != nil && x.fault == nil {
-		chunk, err := x.next(b)
-		switch {
-		case errors.Is(err, io.EOF):
-			return
-		case err != nil:
-			x.setFault(fmt.Errorf("gateway: body: %w", err))
-		case x.fault != nil || len(chunk) == 0:
-		case !x.head.called:
-			x.setFault(ErrNoStart)
-		default:
-			if err := x.emit(chunk, true); err != nil {
-				// The client went away: net/http cleans up.
-				return
-			}
-		}
-	}
-}
-
-// next calls b.Next, turning a panic into a fault.
-func (x *httpExchange) next(b Body) (chunk []byte, err error) {
-	defer x.recoverInto("body Next")
-	return b.Next()
-}
-
-// closeBody calls b.Close, turning a panic into a fault.
-func (x *httpExchange) closeBody(b Body) {
-	if b == nil {
-		return
-	}
-	defer x.recoverInto("body Close")
-	if err := b.Close(); err != nil {
-		x.s.logf("gateway: %s %s: body Close: %v", x.r.Method, x.r.RequestURI, err)
-	}
-}
-
-// recoverInto turns a panic into a fault. It must be deferred directly.
-func (x *httpExchange) recoverInto(what string) {
-	if v := recover(); v != nil {
-		x.setFault(fmt.Errorf("gateway: panic in %s: %v", what, v))
-	}
-}
-
-// setFault records the first fault.
-func (x *httpExchange) setFault(err error) {
-	if x.fault == nil {
-		x.fault = err
-	}
-}
-
-// emit writes one chunk and flushes it; the first chunk of a body of open
-// length is held back so a one-chunk body gets a Content-Length.
-func (x *httpExchange) emit(chunk []byte, canHold bool) error {
-	if !x.committed {
-		if canHold && x.hold == nil && x.head.contentLength < 0 {
-			x.hold = append([]byte{}, chunk...)
-			return nil
-		}
-		if err := x.commit(x.head.contentLength); err != nil {
-			return err
-		}
-	}
-	if err := x.send(chunk); err != nil {
-		return err
-	}
-	if f, ok := x.w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return nil
-}
-
-// commit writes the status and headers, then any held chunk.
-func (x *httpExchange) commit(contentLength int64) error {
-	x.committed = true
-	h := x.w.Header()
-	for _, f := range x.head.headers {
-		h.Add(f.Name, f.Value)
-	}
-	if contentLength >= 0 && x.head.code != 204 {
-		h.Set("Content-Length", strconv.FormatInt(contentLength, 10))
-	}
-	x.w.WriteHeader(x.head.code)
-	if x.hold == nil {
-		return nil
-	}
-	hold := x.hold
-	x.hold = nil
-	return x.send(hold)
-}
-
-// send writes p to the client.
-func (x *httpExchange) send(p []byte) error {
-	n, err := x.w.Write(p)
-	x.written += int64(n)
-	if err != nil {
-		return fmt.Errorf("gateway: write response: %w", err)
-	}
-	return nil
-}
-
-// answerFault logs the fault and answers 500, or aborts the connection if
-// the response has begun.
-func (x *httpExchange) answerFault() {
-	x.s.logf("%s %s: %v", x.r.Method, x.r.RequestURI, x.fault)
-	if x.committed {
-		// Tells net/http to drop the connection without logging again.
+	if x.abort != nil && x.enc.HeaderWritten() {
+		// Tells net/http to drop the connection without logging.
 		panic(http.ErrAbortHandler)
 	}
-	http.Error(x.w, "500 Internal Server Error", http.StatusInternalServerError)
+	if x.input.err == nil && x.enc.KeepAlive() && r.Header.Get("Expect") == "" {
+		// With full duplex on, net/http closes a connection whose body
+		// the handler left unread; read the rest (RFC 9112 6.3) so it
+		// can carry the next request.
+		io.CopyN(io.Discard, r.Body, maxPostHandlerRead)
+	}
+}
+
+// beginHTTP is Start for a net/http request.
+func (x *Exchange) beginHTTP(s *Server, w http.ResponseWriter, r *http.Request) {
+	x.s, x.hw, x.state = s, w, stateBody
+	x.method, x.target = r.Method, r.RequestURI
+	version := http1.HTTP11
+	if r.ProtoMajor == 1 && r.ProtoMinor == 0 {
+		version = http1.HTTP10
+	}
+	x.enc.ResetTo(version, r.Method == "HEAD", !r.Close)
+	x.input.r = httpInput{r.Body}
+	if err := checkTarget(r); err != nil {
+		x.enc.DisableKeepAlive()
+		x.answer(400, err.Error())
+		return
+	}
+	x.body = x.runApp(s.environFromHTTP(r, &x.input))
+}
+
+// checkTarget refuses what net/http accepts in a request-target but the
+// shared parser does not: a fragment (RFC 9112 3.2: origin-form has none),
+// userinfo in the absolute-form (RFC 9110 4.2.4), an empty host in it
+// (RFC 9110 4.2.1), and the asterisk-form outside OPTIONS (RFC 9112
+// 3.2.4).
+func checkTarget(r *http.Request) error {
+	switch {
+	case strings.IndexByte(r.RequestURI, '#') >= 0:
+		return errors.New("fragment in the request-target")
+	case r.URL.User != nil:
+		return errors.New("userinfo in the request-target")
+	case r.URL.Scheme != "" && r.URL.Host == "":
+		return errors.New("empty host in the request-target")
+	case r.RequestURI == "*" && r.Method != "OPTIONS":
+		return errors.New("asterisk-form outside OPTIONS")
+	}
+	return nil
+}
+
+// httpInput is wsgi.input under ServeHTTP: net/http's request body, whose
+// read errors become what the shared parser would have returned, so the
+// exchange answers them alike.
+type httpInput struct {
+	r io.Reader // net/http's request body
+}
+
+// Read reads the body. A body over http.MaxBytesReader's limit is 413
+// (RFC 9110 15.5.14); a malformed chunked body, which net/http reports
+// as a plain error, is 400 (RFC 9112 7.1). A deadline (408) and a client
+// that went away are passed on.
+func (in httpInput) Read(p []byte) (int, error) {
+	n, err := in.r.Read(p)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil, errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed),
+		errors.Is(err, http.ErrBodyReadAfterClose):
+		return n, err
+	case errors.As(err, &mbe):
+		return n, fmt.Errorf("%w: %w", &http1.Error{Status: 413, Reason: "request body too large"}, err)
+	}
+	return n, fmt.Errorf("%w: %w", &http1.Error{Status: 400, Reason: "malformed request body"}, err)
+}
+
+// httpHead hands the status and header fields to net/http. The encoder
+// still chooses the framing, so the length checks are the same as under
+// Serve; net/http writes the bytes.
+func (x *Exchange) httpHead(code int, reason string, headers []Header, contentLength int64) error {
+	if _, err := x.enc.AppendHeader(x.sink[:0], code, reason, headers, contentLength); err != nil {
+		return x.setAbort(fmt.Errorf("gateway: %w", err))
+	}
+	h := x.hw.Header()
+	for _, f := range headers {
+		h.Add(f.Name, f.Value)
+	}
+	if contentLength >= 0 && code != 204 {
+		h.Set("Content-Length", strconv.FormatInt(contentLength, 10))
+	}
+	if !x.enc.KeepAlive() {
+		// A failed request body, or a response whose end is the close
+		// (RFC 9112 9.6).
+		h.Set("Connection", "close")
+	}
+	x.hw.WriteHeader(code)
+	return nil
+}
+
+// httpBody hands body bytes to net/http and flushes them, so a streamed
+// body streams.
+func (x *Exchange) httpBody(p []byte) error {
+	_, n, err := x.enc.AppendChunkStart(x.sink[:0], len(p))
+	if n > 0 {
+		if _, werr := x.hw.Write(p[:n]); werr != nil {
+			return x.setAbort(fmt.Errorf("gateway: write response: %w", werr))
+		}
+		if f, ok := x.hw.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+	if err != nil {
+		return x.encodeError(err)
+	}
+	return nil
 }
 
 // environFromHTTP builds the Environ for a net/http request.
-func (s *Server) environFromHTTP(r *http.Request) *Environ {
+func (s *Server) environFromHTTP(r *http.Request, body io.Reader) *Environ {
 	e := &Environ{
 		RequestMethod:  r.Method,
 		PathInfo:       r.URL.Path,
@@ -214,7 +174,7 @@ func (s *Server) environFromHTTP(r *http.Request) *Environ {
 		ServerProtocol: r.Proto,
 		RequestURI:     r.RequestURI,
 		Headers:        make(map[string]string, len(r.Header)+1),
-		Input:          r.Body,
+		Input:          body,
 		Errors:         logWriter{s},
 		URLScheme:      "http",
 		Multithread:    s.Multithread,

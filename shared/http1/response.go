@@ -80,12 +80,18 @@ type Encoder struct {
 // closes. Only the version, whether the method is HEAD and the request's
 // keep-alive wish are kept.
 func (e *Encoder) Reset(req *Request) {
-	*e = Encoder{version: HTTP11}
-	if req != nil {
-		e.version = req.Version
-		e.head = string(req.Method) == "HEAD"
-		e.keepAlive = req.KeepAlive
+	if req == nil {
+		e.ResetTo(HTTP11, false, false)
+		return
 	}
+	e.ResetTo(req.Version, string(req.Method) == "HEAD", req.KeepAlive)
+}
+
+// ResetTo prepares e to answer a request of the given version, HEAD or
+// not, whose client wants the connection kept or not: Reset for a request
+// parsed by another parser (net/http's).
+func (e *Encoder) ResetTo(version Version, head, keepAlive bool) {
+	*e = Encoder{version: version, head: head, keepAlive: keepAlive}
 }
 
 // DisableKeepAlive makes the connection close after this response, for
