@@ -25,6 +25,8 @@ func ToHandler(app App) http.Handler {
 	return &Server{App: app, Multithread: true}
 }
 
+// !-tohandler
+
 // maxPostHandlerRead is how much of a request body the app left unread
 // ServeHTTP reads and discards, so that net/http can keep the connection:
 // net/http's own choice for the same situation.
