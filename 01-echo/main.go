@@ -80,9 +80,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printTry(local)
 	err = stage.Run(cfg.Log, "closing the listener", f.Shutdown,
-		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+		func(stop <-chan struct{}) error {
+			// Printed once the signals are caught: a test (or script)
+			// that signals the server as soon as it sees this line gets
+			// a clean shutdown.
+			printTry(local)
+			return serve(stop, lfd, cfg)
+		})
 	if err != nil {
 		log.Fatal(err)
 	}

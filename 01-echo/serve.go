@@ -2,13 +2,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"sync"
 	"time"
 
 	"lbws/shared/sock"
+	"lbws/shared/stage"
 )
 
 // bufSize is how much one read(2) may return. Any size works, because
@@ -47,18 +47,12 @@ func serve(stop <-chan struct{}, lfd int, cfg config) error {
 	defer close(done)
 	go s.watch(stop, done)
 	for {
-		c, err := s.ln.Accept()
+		c, err := stage.Accept(s.ln, s.log)
 		if errors.Is(err, sock.ErrClosed) {
 			return nil
 		}
 		if err != nil {
-			pause, retry := sock.RetryAfter(err)
-			if !retry {
-				return fmt.Errorf("accept loop: %w", err)
-			}
-			s.log.Print(err)
-			time.Sleep(pause)
-			continue
+			return err
 		}
 		if !s.begin(c) {
 			c.Close()

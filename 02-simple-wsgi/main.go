@@ -93,9 +93,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printTry(local, f.Delay)
 	err = stage.Run(cfg.Log, "finishing the request in progress, then exiting", f.Shutdown,
-		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+		func(stop <-chan struct{}) error {
+			// Printed once the signals are caught: a test (or script)
+			// that signals the server as soon as it sees this line gets
+			// a clean shutdown.
+			printTry(local, f.Delay)
+			return serve(stop, lfd, cfg)
+		})
 	if err != nil {
 		log.Fatal(err)
 	}

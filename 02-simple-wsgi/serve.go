@@ -12,6 +12,7 @@ import (
 	"lbws/shared/gateway"
 	"lbws/shared/http1"
 	"lbws/shared/sock"
+	"lbws/shared/stage"
 	"lbws/shared/stage/blocking"
 )
 
@@ -45,27 +46,22 @@ type server struct {
 // finishes the request in progress and returns nil. It returns an error
 // only if the listening socket fails. serve owns lfd and closes it.
 func serve(stop <-chan struct{}, lfd int, cfg config) error {
-	s, err := newServer(lfd, cfg)
+	ln := sock.NewListener(lfd)
+	defer ln.Close()
+	s, err := newServer(ln, cfg)
 	if err != nil {
 		return err
 	}
-	defer s.ln.Close()
 	done := make(chan struct{})
 	defer close(done)
 	go s.watch(stop, done)
 	for {
-		sc, err := s.ln.Accept()
+		sc, err := stage.Accept(s.ln, s.log)
 		if errors.Is(err, sock.ErrClosed) {
 			return nil
 		}
 		if err != nil {
-			pause, retry := sock.RetryAfter(err)
-			if !retry {
-				return fmt.Errorf("accept loop: %w", err)
-			}
-			s.log.Print(err)
-			time.Sleep(pause)
-			continue
+			return err
 		}
 		c := blocking.NewConn(sc)
 		if s.begin(c) {
@@ -77,9 +73,9 @@ func serve(stop <-chan struct{}, lfd int, cfg config) error {
 
 // !-serve
 
-// newServer prepares the gateway for the address lfd listens on.
-func newServer(lfd int, cfg config) (*server, error) {
-	local, err := sock.LocalAddr(lfd)
+// newServer prepares the gateway for the address ln listens on.
+func newServer(ln *sock.Listener, cfg config) (*server, error) {
+	local, err := sock.LocalAddr(ln.Fd())
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +87,7 @@ func newServer(lfd int, cfg config) (*server, error) {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
 	return &server{
-		ln:  sock.NewListener(lfd),
+		ln:  ln,
 		log: cfg.Log,
 		conns: &blocking.Server{
 			// One request at a time in one process: wsgi.multithread

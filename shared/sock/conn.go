@@ -135,6 +135,18 @@ func (c *Conn) CloseWrite() error {
 
 // !-closewrite
 
+// ShutdownRead shuts down the receiving side (shutdown(2) with SHUT_RD)
+// without closing the descriptor: a Read blocked in another goroutine
+// returns end of file once nothing is left to read, and writes still
+// work. On Linux bytes the client already sent are still read first; on
+// macOS they are discarded.
+func (c *Conn) ShutdownRead() error {
+	if err := unix.Shutdown(c.fd, unix.SHUT_RD); err != nil {
+		return fmt.Errorf("sock: shutdown read %s: %w", c.remote, err)
+	}
+	return nil
+}
+
 // Shutdown shuts down both directions without closing the descriptor: a
 // Read or Write blocked in another goroutine returns at once (end of file
 // or an error). The owner still calls Close.

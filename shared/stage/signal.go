@@ -39,13 +39,7 @@ import (
 // if a second SIGINT or SIGTERM arrives, Run returns an error at once
 // without waiting for it (main then exits, which ends whatever serve was
 // still doing). grace <= 0 means no deadline.
-//
-// Run also starts the Go runtime's timers before serve runs, so that a
-// server later out of file descriptors can still sleep: the runtime
-// creates its poller, which needs descriptors, the first time a timer
-// is used.
 func Run(logger *log.Logger, then string, grace time.Duration, serve func(stop <-chan struct{}) error) error {
-	startTimers()
 	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigc)
@@ -77,8 +71,11 @@ func Run(logger *log.Logger, then string, grace time.Duration, serve func(stop <
 	}
 }
 
-// startTimers makes the runtime set up its timer machinery (and the
-// poller behind it) now, while descriptors are free.
-func startTimers() {
+// init starts the Go runtime's timers when a stage starts, before it
+// opens anything. The runtime creates its poller (epoll or kqueue, which
+// take descriptors) the first time a timer is used; a server that first
+// needs one when it is out of descriptors (the shutdown deadline after a
+// signal, an app's time.Sleep) would die with "netpollinit failed".
+func init() {
 	time.Sleep(time.Nanosecond)
 }

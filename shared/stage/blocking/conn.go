@@ -87,8 +87,9 @@ func (c *Conn) stopped() bool {
 // request has arrived yet, there is none in progress: the receiving side
 // is shut down, so the blocked read ends at once (end of file) instead
 // of after a timeout. Only the receiving side: a request already queued
-// in the kernel is still read and answered, so the server never runs a
-// request whose response it cannot send.
+// in the kernel is still read and answered on Linux (macOS discards it
+// unread), so the server never runs a request whose response it cannot
+// send.
 func (c *Conn) Stop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -98,7 +99,7 @@ func (c *Conn) Stop() {
 	}
 	c.stopping = true
 	if c.got == 0 {
-		c.sc.Shutdown()
+		c.sc.ShutdownRead()
 	}
 }
 

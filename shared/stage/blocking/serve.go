@@ -55,11 +55,14 @@ func (s *Server) ServeConn(c *Conn) {
 	if s.HeaderTimeout > 0 {
 		c.sc.SetReadDeadline(start.Add(s.HeaderTimeout))
 	}
+	// The first request is read even after Stop: Stop has shut the
+	// receiving side down, so the read returns at once, with the request
+	// if it already reached the kernel.
 	for first := true; ; first = false {
-		if !c.nextRequest() {
-			return
-		}
 		if !first {
+			if !c.nextRequest() {
+				return
+			}
 			start = s.awaitNext(c)
 		}
 		if !s.serveOne(c, r, start, first) {
