@@ -5,233 +5,281 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Chart size: wide enough for one group of bars per workload.
+// Chart geometry: a panel per workload, one horizontal bar per target.
 const (
-	chartWidth  = 9 * vg.Inch
-	chartHeight = 5 * vg.Inch
+	chartWidth = 9 * vg.Inch
+	barPitch   = 0.36 * vg.Inch // height of one bar's row, its name above the bar
+	panelExtra = 0.9 * vg.Inch  // a panel's title and axis
 )
 
-// writeChart draws r as an SVG: one group of bars per workload, one bar
-// per target, QPS on a log scale (5 and 100,000 share the chart), and
-// each workload's Little's-law bound as a dashed line over its group.
+// Colours of the chart.
+var (
+	oursColor    = color.RGBA{R: 0x2b, G: 0x6c, B: 0xb0, A: 0xff}
+	articleColor = color.RGBA{R: 0xb0, G: 0xb0, B: 0xb0, A: 0xff}
+	ceilingColor = color.RGBA{R: 0x6a, G: 0x9a, B: 0x5b, A: 0xff}
+)
+
+// chartBar is one bar of a panel.
+type chartBar struct {
+	label string  // the name readers know
+	qps   float64 // the bar's length
+	bound float64 // the model's Little's-law bound, drawn over the bar; 0 for none
+	kind  string  // "ours", "article" or "ceiling"
+}
+
+// chartPanel is one workload's group of bars, on its own linear axis.
+type chartPanel struct {
+	title string     // the workload, as the tables name it
+	bars  []chartBar // top to bottom
+}
+
+// writeChart draws r as an SVG: a panel per workload with a linear axis
+// (5 and 5,000 do not share one scale, so each bar carries its figure),
+// our rows as bars, the article's own figures in grey under the rows that
+// play their part, each model's bound as a dashed mark on its own bar, and
+// nginx, which does not run the app, in a "ceiling" panel of its own
+// instead of the article's groups.
 func writeChart(w io.Writer, r *Results) error {
-	p, err := buildChart(r)
-	if err != nil {
-		return err
+	panels := chartPanels(r)
+	height := vg.Length(0)
+	for _, p := range panels {
+		height += panelHeight(p)
 	}
-	wt, err := p.WriterTo(chartWidth, chartHeight, "svg")
-	if err != nil {
-		return fmt.Errorf("chart: %w", err)
+	height = max(height, panelExtra)
+	c := vgsvg.New(chartWidth, height)
+	dc := draw.New(c)
+	top := height
+	for _, p := range panels {
+		pl, err := buildPanel(p)
+		if err != nil {
+			return err
+		}
+		h := panelHeight(p)
+		pl.Draw(draw.Crop(dc, 0, 0, top-h, top-height))
+		top -= h
 	}
-	if _, err := wt.WriteTo(w); err != nil {
+	if _, err := c.WriteTo(w); err != nil {
 		return fmt.Errorf("write chart: %w", err)
 	}
 	return nil
 }
 
-// buildChart lays out the plot.
-func buildChart(r *Results) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Requests per second (log scale) and the Little's-law bound"
-	p.Y.Label.Text = "requests/s"
-	p.Y.Scale = floorLogScale{}
-	p.Y.Tick.Marker = decadeTicks{}
-	p.Legend.Top = true
-	p.Legend.Left = true
-
-	names := make([]string, len(r.Workloads))
-	for i, w := range r.Workloads {
-		names[i] = w.Name
-	}
-	targets := chartTargets(r)
-	width := barWidth(len(names), len(targets))
-	top := 1.0
-	for j, t := range targets {
-		vals := make(plotter.Values, len(names))
-		for i, w := range names {
-			vals[i] = qpsOf(r, t, w)
-			top = math.Max(top, vals[i])
-		}
-		bars, err := plotter.NewBarChart(vals, width)
-		if err != nil {
-			return nil, fmt.Errorf("chart bars for %s: %w", t, err)
-		}
-		bars.Color = plotutil.Color(j)
-		bars.LineStyle.Width = 0
-		bars.Offset = vg.Length(float64(j)-float64(len(targets)-1)/2) * width
-		p.Add(bars)
-		p.Legend.Add(t, bars)
-		labels, err := barLabels(vals, bars.Offset)
-		if err != nil {
-			return nil, fmt.Errorf("chart labels for %s: %w", t, err)
-		}
-		p.Add(labels)
-	}
-	for i, w := range r.Workloads {
-		if b := w.Bound(); b > 0 {
-			if err := addBound(p, float64(i), b, i == firstBounded(r)); err != nil {
-				return nil, err
-			}
-			top = math.Max(top, b)
-		}
-	}
-	p.NominalX(names...)
-	// Half a group of room on either side, so the outer groups fit.
-	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
-	p.Y.Min = 1
-	// Two decades of headroom keep the legend clear of the bars.
-	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(top))+2)
-	return p, nil
+// panelHeight is the height a panel needs for its bars.
+func panelHeight(p chartPanel) vg.Length {
+	return panelExtra + vg.Length(len(p.bars))*barPitch
 }
 
-// barLabels writes each bar's QPS above it, turned upright so that narrow
-// bars keep their figures apart.
-func barLabels(vals plotter.Values, offset vg.Length) (*plotter.Labels, error) {
-	var xy plotter.XYLabels
-	for i, v := range vals {
-		if v <= 0 {
+// chartPanels groups the measured rows into panels, one per workload,
+// with nginx's rows of the article workloads moved to a ceiling panel.
+func chartPanels(r *Results) []chartPanel {
+	var out []chartPanel
+	ceiling := chartPanel{title: "ceiling: nginx answers a fixed body without the app's sleep (not the same app)"}
+	for _, w := range r.Workloads {
+		if w.Group == c10kGroup {
 			continue
 		}
-		xy.XYs = append(xy.XYs, plotter.XY{X: float64(i), Y: v})
-		xy.Labels = append(xy.Labels, shortQPS(v))
-	}
-	labels, err := plotter.NewLabels(xy)
-	if err != nil {
-		return nil, err
-	}
-	for i := range labels.TextStyle {
-		labels.TextStyle[i].Rotation = math.Pi / 2
-		labels.TextStyle[i].XAlign = text.XLeft
-		labels.TextStyle[i].YAlign = text.YCenter
-		labels.TextStyle[i].Font.Size = vg.Points(8)
-	}
-	labels.Offset = vg.Point{X: offset, Y: vg.Points(2)}
-	return labels, nil
-}
-
-// shortQPS writes a bar's figure in a few characters: 4.7, 38, 4.7k, 156k.
-func shortQPS(v float64) string {
-	switch {
-	case v < 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case v < 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v < 10000:
-		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "k"
-	}
-	return strconv.FormatFloat(v/1000, 'f', 0, 64) + "k"
-}
-
-// chartTargets lists the targets with at least one measured row, in the
-// order of the rows.
-func chartTargets(r *Results) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, row := range r.Rows {
-		if row.Skipped == "" && row.Error == "" && !seen[row.Target] {
-			seen[row.Target] = true
-			out = append(out, row.Target)
+		p := chartPanel{title: w.Name + ": " + w.Summary}
+		for i := range r.Rows {
+			row := &r.Rows[i]
+			if row.Workload != w.Name || !measured(row) {
+				continue
+			}
+			if row.FixedBody && w.Delay > 0 {
+				ceiling.bars = append(ceiling.bars, chartBar{label: rowLabel(row) + ", " + w.Name, qps: row.QPS, kind: "ceiling"})
+				continue
+			}
+			p.bars = append(p.bars, chartBar{label: rowLabel(row), qps: row.QPS, bound: row.BoundQPS, kind: "ours"})
+			if a, ok := articleFigure(row.Target); ok && w.Name == "article-keepalive" {
+				p.bars = append(p.bars, chartBar{label: "the article's figure for it: " + a.qps, qps: a.figure, kind: "article"})
+			}
 		}
+		if len(p.bars) > 0 {
+			out = append(out, p)
+		}
+	}
+	if len(ceiling.bars) > 0 {
+		out = append(out, ceiling)
 	}
 	return out
 }
 
-// qpsOf returns the QPS of target under workload, 0 when not measured.
-func qpsOf(r *Results, target, workload string) float64 {
-	for _, row := range r.Rows {
-		if row.Target == target && row.Workload == workload && row.Error == "" && row.Skipped == "" {
-			return row.QPS
+// rowLabel is a row's name in the chart.
+func rowLabel(row *Row) string {
+	name := row.Target
+	if row.Label != "" {
+		name = row.Label
+	}
+	if row.ServerCloses {
+		name += " (closes)"
+	}
+	return name
+}
+
+// articleFigure returns the article's row that target plays, when the
+// article printed a figure for it.
+func articleFigure(target string) (articleRow, bool) {
+	for _, a := range articleTable {
+		if a.target == target && a.figure > 0 {
+			return a, true
 		}
 	}
-	return 0
+	return articleRow{}, false
 }
 
-// barWidth fits groups*targets bars in the plot with gaps between groups.
-func barWidth(groups, targets int) vg.Length {
-	if groups == 0 || targets == 0 {
-		return vg.Points(10)
+// buildPanel lays out one panel: horizontal bars on a linear axis from 0.
+func buildPanel(p chartPanel) (*plot.Plot, error) {
+	pl := plot.New()
+	pl.Title.Text = p.title
+	pl.Title.TextStyle.Font.Size = vg.Points(10)
+	pl.X.Label.Text = "requests per second"
+	n := len(p.bars)
+	top := 1.0
+	names := make([]string, n)
+	for i, b := range p.bars {
+		names[n-1-i] = b.label // y counts from the bottom
+		top = math.Max(top, math.Max(b.qps, b.bound))
 	}
-	usable := float64(chartWidth - vg.Inch) // less the axis and margins
-	return vg.Length(0.8 * usable / float64(groups*targets))
-}
-
-// firstBounded is the index of the first workload with a bound, which
-// carries the bound's legend entry.
-func firstBounded(r *Results) int {
-	for i, w := range r.Workloads {
-		if w.Bound() > 0 {
-			return i
+	for _, kind := range []string{"ours", "article", "ceiling"} {
+		if err := addBars(pl, p.bars, kind); err != nil {
+			return nil, err
 		}
 	}
-	return -1
+	if err := addBounds(pl, p.bars); err != nil {
+		return nil, err
+	}
+	if err := addFigures(pl, p.bars); err != nil {
+		return nil, err
+	}
+	// Each name is written above its bar from the axis on, left-aligned:
+	// viewers without the Liberation fonts draw wider glyphs than gonum
+	// measures, which would push right-aligned names into the bars.
+	if err := addNames(pl, names); err != nil {
+		return nil, err
+	}
+	pl.HideY()
+	pl.X.Tick.Marker = plainTicks{}
+	pl.Y.Min, pl.Y.Max = -0.5, float64(n)-0.1
+	pl.X.Min = 0
+	pl.X.Max = top * 1.18 // room for the figures past the longest bar
+	return pl, nil
 }
 
-// addBound draws a dashed line at y = bound across group x.
-func addBound(p *plot.Plot, x, bound float64, legend bool) error {
-	line, err := plotter.NewLine(plotter.XYs{{X: x - 0.45, Y: bound}, {X: x + 0.45, Y: bound}})
+// addNames writes names[i] above bar i (counted from the bottom).
+func addNames(pl *plot.Plot, names []string) error {
+	var xy plotter.XYLabels
+	for i, name := range names {
+		xy.XYs = append(xy.XYs, plotter.XY{X: 0, Y: float64(i) + 0.18})
+		xy.Labels = append(xy.Labels, name)
+	}
+	labels, err := plotter.NewLabels(xy)
 	if err != nil {
-		return fmt.Errorf("chart bound: %w", err)
+		return fmt.Errorf("chart names: %w", err)
 	}
-	line.Width = vg.Points(2)
-	line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-	line.Color = color.Black
-	p.Add(line)
-	if legend {
-		p.Legend.Add(fmt.Sprintf("Little's-law bound (%s/s)", fmtQPS(bound)), line)
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = text.XLeft
+		labels.TextStyle[i].YAlign = text.YBottom
+		labels.TextStyle[i].Font.Size = vg.Points(9)
+	}
+	pl.Add(labels)
+	return nil
+}
+
+// addBars draws the bars of one kind; the others are zero there.
+func addBars(pl *plot.Plot, bars []chartBar, kind string) error {
+	n := len(bars)
+	vals := make(plotter.Values, n)
+	any := false
+	for i, b := range bars {
+		if b.kind == kind {
+			vals[n-1-i] = b.qps
+			any = true
+		}
+	}
+	if !any {
+		return nil
+	}
+	bc, err := plotter.NewBarChart(vals, barPitch*0.4)
+	if err != nil {
+		return fmt.Errorf("chart bars: %w", err)
+	}
+	bc.Horizontal = true
+	bc.LineStyle.Width = 0
+	bc.Color = map[string]color.Color{"ours": oursColor, "article": articleColor, "ceiling": ceilingColor}[kind]
+	pl.Add(bc)
+	return nil
+}
+
+// addBounds draws each bar's Little's-law bound as a dashed mark across
+// its row.
+func addBounds(pl *plot.Plot, bars []chartBar) error {
+	n := len(bars)
+	for i, b := range bars {
+		if b.bound <= 0 {
+			continue
+		}
+		y := float64(n - 1 - i)
+		line, err := plotter.NewLine(plotter.XYs{{X: b.bound, Y: y - 0.45}, {X: b.bound, Y: y + 0.45}})
+		if err != nil {
+			return fmt.Errorf("chart bound: %w", err)
+		}
+		line.Width = vg.Points(1.5)
+		line.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+		line.Color = color.Black
+		pl.Add(line)
 	}
 	return nil
 }
 
-// floorLogScale is a log scale that draws values at or below the axis
-// minimum at the minimum, so a bar starting at 0 (or a target that
-// answered nothing) does not make the log undefined.
-type floorLogScale struct{}
-
-// Normalize returns the fractional logarithmic distance of x between min
-// and max, with x raised to min.
-func (floorLogScale) Normalize(min, max, x float64) float64 {
-	return plot.LogScale{}.Normalize(min, max, math.Max(x, min))
+// addFigures writes each bar's QPS past its end, and its bound when the
+// bar is far from it.
+func addFigures(pl *plot.Plot, bars []chartBar) error {
+	n := len(bars)
+	var xy plotter.XYLabels
+	for i, b := range bars {
+		if b.kind == "article" {
+			continue // its figure is in its name, as the article printed it
+		}
+		label := fmtQPS(b.qps)
+		if b.bound > 0 {
+			label += " (bound " + fmtQPS(b.bound) + ")"
+		}
+		xy.XYs = append(xy.XYs, plotter.XY{X: b.qps, Y: float64(n - 1 - i)})
+		xy.Labels = append(xy.Labels, label)
+	}
+	labels, err := plotter.NewLabels(xy)
+	if err != nil {
+		return fmt.Errorf("chart labels: %w", err)
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = text.XLeft
+		labels.TextStyle[i].YAlign = text.YCenter
+		labels.TextStyle[i].Font.Size = vg.Points(8)
+	}
+	labels.Offset = vg.Point{X: vg.Points(3)}
+	pl.Add(labels)
+	return nil
 }
 
-// decadeTicks labels each power of ten with a short readable number
-// (1, 10, 100, 1k ... 1M) and puts unlabelled minor ticks between.
-type decadeTicks struct{}
+// plainTicks labels a linear axis with round numbers written as the tables
+// write them (5,000, not 5000.00).
+type plainTicks struct{}
 
-// Ticks returns the ticks between min and max.
-func (decadeTicks) Ticks(min, max float64) []plot.Tick {
-	var ticks []plot.Tick
-	for d := math.Pow(10, math.Floor(math.Log10(min))); d <= max; d *= 10 {
-		for k := 1.0; k < 10; k++ {
-			v := d * k
-			if v < min || v > max {
-				continue
-			}
-			label := ""
-			if k == 1 {
-				label = shortNumber(v)
-			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: label})
+// Ticks returns gonum's default ticks relabelled.
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = sig3(ticks[i].Value)
 		}
 	}
 	return ticks
-}
-
-// shortNumber writes 1000 as "1k" and 1000000 as "1M".
-func shortNumber(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%gM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%gk", v/1e3)
-	}
-	return fmt.Sprintf("%g", v)
 }
