@@ -39,6 +39,7 @@ type chartBar struct {
 // chartPanel is one workload's group of bars, on its own linear axis.
 type chartPanel struct {
 	title string     // the workload, as the tables name it
+	axis  string     // what the bars measure
 	bars  []chartBar // top to bottom
 }
 
@@ -82,12 +83,16 @@ func panelHeight(p chartPanel) vg.Length {
 // with nginx's rows of the article workloads moved to a ceiling panel.
 func chartPanels(r *Results) []chartPanel {
 	var out []chartPanel
-	ceiling := chartPanel{title: "ceiling: nginx answers a fixed body without the app's sleep (not the same app)"}
+	ceiling := chartPanel{title: "ceiling: nginx answers a fixed body without the app's sleep (not the same app)",
+		axis: "requests per second"}
 	for _, w := range r.Workloads {
 		if w.Group == c10kGroup {
+			if p := c10kPanel(r, w); len(p.bars) > 0 {
+				out = append(out, p)
+			}
 			continue
 		}
-		p := chartPanel{title: w.Name + ": " + w.Summary}
+		p := chartPanel{title: w.Name + ": " + w.Summary, axis: "requests per second"}
 		for i := range r.Rows {
 			row := &r.Rows[i]
 			if row.Workload != w.Name || !measured(row) {
@@ -110,6 +115,20 @@ func chartPanels(r *Results) []chartPanel {
 		out = append(out, ceiling)
 	}
 	return out
+}
+
+// c10kPanel is the c10k workload's panel: bytes of server memory per held
+// connection.
+func c10kPanel(r *Results, w Workload) chartPanel {
+	p := chartPanel{title: fmt.Sprintf("c10k: server memory per idle keep-alive connection, %s held", thousands(int64(w.Connections))),
+		axis: "bytes per held connection"}
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Workload == w.Name && measured(row) && row.C10K != nil {
+			p.bars = append(p.bars, chartBar{label: rowLabel(row), qps: max(row.C10K.BytesPerConn, 0), kind: "ours"})
+		}
+	}
+	return p
 }
 
 // rowLabel is a row's name in the chart.
@@ -140,7 +159,7 @@ func buildPanel(p chartPanel) (*plot.Plot, error) {
 	pl := plot.New()
 	pl.Title.Text = p.title
 	pl.Title.TextStyle.Font.Size = vg.Points(10)
-	pl.X.Label.Text = "requests per second"
+	pl.X.Label.Text = p.axis
 	n := len(p.bars)
 	top := 1.0
 	names := make([]string, n)

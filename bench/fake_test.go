@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -40,6 +41,8 @@ func TestMain(m *testing.M) {
 //	302-load  answers bench, then redirects under load
 //	hang      answers bench, then never answers under load
 //	slow      answers bench at once, and the load after 2.5 s
+//	closes    answers everyone with Connection: close
+//	limit     answers 503 while it has more than 50 connections open
 func fakeServer(mode string, args []string) int {
 	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "")
@@ -51,10 +54,16 @@ func fakeServer(mode string, args []string) int {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprint(w, "Hello World")
 	}
+	var open atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		load := r.Header.Get("User-Agent") == ""
 		switch {
-		case mode == "ok", r.URL.Path == "/elsewhere", !load && strings.HasSuffix(mode, "-load"), !load && (mode == "hang" || mode == "die" || mode == "slow"):
+		case mode == "closes":
+			w.Header().Set("Connection", "close")
+			hello(w)
+		case mode == "limit" && open.Load() > 50:
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		case mode == "ok", mode == "limit", r.URL.Path == "/elsewhere", !load && strings.HasSuffix(mode, "-load"), !load && (mode == "hang" || mode == "die" || mode == "slow"):
 			hello(w)
 		case mode == "die":
 			os.Exit(3)
@@ -74,7 +83,15 @@ func fakeServer(mode string, args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return map[bool]int{true: 1, false: 0}[http.Serve(l, h) != nil]
+	srv := &http.Server{Handler: h, ConnState: func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}}
+	return map[bool]int{true: 1, false: 0}[srv.Serve(l) != nil]
 }
 
 // fakeTarget is a target whose server is the test binary in mode.
@@ -104,7 +121,11 @@ func testRunner(t *testing.T, fakeWrk string) *runner {
 	if err != nil {
 		t.Skip("wrk is not installed (apt-get install wrk)")
 	}
-	r := &runner{cfg: config{duration: time.Second, stdout: testWriter{t}}, wrk: wrk,
+	nofile, err := raiseNoFile(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{cfg: config{duration: time.Second, stdout: testWriter{t}}, wrk: wrk, nofile: nofile,
 		bins: map[string]string{}, errs: map[string]error{}, raw: t.TempDir()}
 	if err := r.makeScratch(); err != nil {
 		t.Fatal(err)
@@ -246,5 +267,46 @@ func TestSlowResponsesInLatency(t *testing.T) {
 	if row.Requests == 0 || row.Samples != row.Requests || row.Errors.Timeout != 0 || row.LatencyMS.P50 < 2400 {
 		t.Errorf("%d responses, %d latency samples, %d timeouts, p50 %v ms: want every 2.5 s response in the latency",
 			row.Requests, row.Samples, row.Errors.Timeout, row.LatencyMS.P50)
+	}
+}
+
+// TestC10K holds a few hundred connections on fake servers: a healthy one
+// gives memory per connection and fresh latencies; one that closes every
+// connection is skipped; one that refuses connections beyond 50 fails with
+// how many it held; a low open-file limit and a declared reason skip.
+func TestC10K(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts fake servers")
+	}
+	r := testRunner(t, "")
+	w := c10kWorkload
+	w.Connections = 300
+
+	row := r.measure(t.Context(), fakeTarget("ok"), w)
+	c := row.C10K
+	if row.Error != "" || row.Skipped != "" || c == nil {
+		t.Fatalf("healthy server: error %q, skipped %q", row.Error, row.Skipped)
+	}
+	if c.Held != 300 || c.MemoryHeldKiB <= 0 || c.BytesPerConn == 0 || len(c.FreshMS) != c10kFresh ||
+		c.FreshP50MS <= 0 || c.Answering != c10kRecheck || c.Rechecked != c10kRecheck || c.Procs != 1 || c.PSS {
+		t.Errorf("healthy server: %+v", c)
+	}
+	t.Logf("fake net/http server: %.0f bytes per held connection, fresh p50 %.3f ms", c.BytesPerConn, c.FreshP50MS)
+
+	if row := r.measure(t.Context(), fakeTarget("closes"), w); row.Skipped != "skipped: the server closes every connection: there is nothing to hold" {
+		t.Errorf("server that closes: skipped %q, error %q", row.Skipped, row.Error)
+	}
+	if row := r.measure(t.Context(), fakeTarget("limit"), w); !strings.Contains(row.Error, "connections: connection") ||
+		!strings.Contains(row.Error, "status 503") || !strings.HasPrefix(row.Error, "held ") {
+		t.Errorf("server that refuses beyond 50: error %q", row.Error)
+	}
+	declared := fakeTarget("ok")
+	declared.NoC10K = "select(2) watches descriptors below FD_SETSIZE (1024) only"
+	if row := r.measure(t.Context(), declared, w); row.Skipped != "skipped: "+declared.NoC10K {
+		t.Errorf("declared: skipped %q", row.Skipped)
+	}
+	r.nofile = 100
+	if row := r.measure(t.Context(), fakeTarget("ok"), w); !strings.Contains(row.Skipped, "the open-file limit is 100, below the 364") {
+		t.Errorf("low limit: skipped %q", row.Skipped)
 	}
 }

@@ -122,6 +122,8 @@ func TestChartPanels(t *testing.T) {
 		"article-keepalive | ours net/http 5000",
 		"overhead-keepalive | ours 02-simple-wsgi (closes) 0",
 		"overhead-keepalive | ours net/http 0",
+		"c10k | ours net/http 0",
+		"c10k | ours nginx 0",
 		"ceiling | ceiling nginx, article-keepalive 0",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

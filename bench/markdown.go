@@ -37,7 +37,9 @@ func writeMarkdown(w io.Writer, r *Results, chart, source string) error {
 	writeArticle(&b, r)
 	writeConclusions(&b, r)
 	writeLittle(&b, r)
+	writeTargets(&b, r)
 	writeRuns(&b, r)
+	writeC10K(&b, r)
 	writeNotes(&b, r, source)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
@@ -199,6 +201,26 @@ func writeLittle(b *strings.Builder, r *Results) {
 	fmt.Fprintf(b, "A row more than %d%% off is flagged with the reason when bench knows it.\n\n", int(littleTolerance*100))
 }
 
+// writeTargets lists each target once: its model, its listen queue and
+// what it is.
+func writeTargets(b *strings.Builder, r *Results) {
+	b.WriteString("## The targets\n\n| Target | Model | Listen queue | What it is |\n|---|---|---|---|\n")
+	seen := map[string]bool{}
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if seen[row.Target] {
+			continue
+		}
+		seen[row.Target] = true
+		note := row.Note
+		if row.Skipped != "" {
+			note = strings.TrimSpace(note + " " + "(" + oneLine(row.Skipped, 100) + ")")
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", row.Target, row.Model.Says, row.Backlog, note)
+	}
+	b.WriteString("\n")
+}
+
 // runColumns is the header of the per-workload tables.
 const runColumns = "| Target | QPS | p50 | p99 | Latency samples | In flight (QPS × mean latency) | Bound (model) | Share of bound | Errors connect/read/write | Timeouts | Status ≥ 400 | Cores used | CPU s per 1000 req | Peak memory |\n" +
 	"|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|\n"
@@ -237,6 +259,9 @@ func rowName(row *Row) string {
 	}
 	if row.FixedBody {
 		name += " (fixed body)"
+	}
+	if row.Mark != "" {
+		name += " (" + row.Mark + ")"
 	}
 	if row.ServerCloses {
 		name += " (server closes)"
@@ -367,4 +392,65 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// c10kColumns is the header of the c10k table.
+const c10kColumns = "| Target | Held | Memory before | Memory while held | Bytes per held connection | Fresh request p50 (of 20) | Slowest of 20 | Held ones answering again |\n" +
+	"|---|--:|--:|--:|--:|--:|--:|--:|\n"
+
+// writeC10K writes the c10k table, when the run had that workload.
+func writeC10K(b *strings.Builder, r *Results) {
+	var w *Workload
+	for i := range r.Workloads {
+		if r.Workloads[i].Group == c10kGroup {
+			w = &r.Workloads[i]
+		}
+	}
+	if w == nil {
+		return
+	}
+	fmt.Fprintf(b, "## c10k: %s idle connections\n\n%s. ", thousands(int64(w.Connections)), upperFirst(w.Summary))
+	b.WriteString("Memory is the server's RSS (PSS summed over its processes for a tree of them) before the connections and ")
+	b.WriteString("a second after the last one was answered; a fresh request is timed from connect to the end of the answer.\n\n")
+	b.WriteString(c10kColumns)
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Workload != w.Name {
+			continue
+		}
+		b.WriteString(c10kLine(row))
+	}
+	b.WriteString("\n")
+}
+
+// c10kLine is one line of the c10k table.
+func c10kLine(row *Row) string {
+	name := rowName(row)
+	c := row.C10K
+	switch {
+	case row.Error != "":
+		held := ""
+		if c != nil {
+			held = thousands(int64(c.Held))
+		}
+		return fmt.Sprintf("| %s | %s | **failed**: %s |%s\n", name, held, oneLine(row.Error, 160), strings.Repeat(" |", 5))
+	case row.Skipped != "" || c == nil:
+		return fmt.Sprintf("| %s | %s |%s\n", name, oneLine(row.Skipped, 160), strings.Repeat(" |", 6))
+	}
+	slowest := 0.0
+	for _, ms := range c.FreshMS {
+		slowest = max(slowest, ms)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %d of %d |\n", name, thousands(int64(c.Held)),
+		kibCell(c.MemoryBeforeKiB, c.PSS), kibCell(c.MemoryHeldKiB, c.PSS), sig3(c.BytesPerConn),
+		fmtMS(c.FreshP50MS), fmtMS(slowest), c.Answering, c.Rechecked)
+}
+
+// kibCell formats KiB as MiB, with PSS named when it is PSS.
+func kibCell(kib int64, pss bool) string {
+	s := sig3(float64(kib)/1024) + " MiB"
+	if pss {
+		s += " PSS"
+	}
+	return s
 }

@@ -14,7 +14,7 @@ import (
 // newRow fills in what a row knows before it runs.
 func newRow(t Target, w Workload) Row {
 	row := Row{
-		Target: t.Name, Label: t.Label, Kind: t.Kind, Workload: w.Name, Note: t.Note,
+		Target: t.Name, Label: t.Label, Kind: t.Kind, Workload: w.Name, Note: t.Note, Mark: t.Mark,
 		Connections: w.Connections, DelayMS: float64(w.Delay.Microseconds()) / 1000,
 		KeepAlive: w.KeepAlive, FixedBody: t.FixedBody, Model: t.Model, Backlog: t.Backlog,
 	}
@@ -37,6 +37,9 @@ func (r *runner) measure(ctx context.Context, t Target, w Workload) Row {
 	if err := r.errs[t.Pkg]; err != nil {
 		row.Error = err.Error()
 		return row
+	}
+	if w.Group == c10kGroup {
+		return r.measureC10K(ctx, t, w, row)
 	}
 	runs := max(r.cfg.runs, 1)
 	var ms []Measure

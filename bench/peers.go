@@ -55,7 +55,14 @@ func peers(look lookups, peersDir string) []Target {
 	} else {
 		ngx.command = nginxCommand(p)
 	}
-	return []Target{nethttp, guni, ngx}
+	fast := Target{Name: "fasthttp", Kind: kindPeer, Pkg: "./bench/cmd/fasthttp", command: goCommand(),
+		Mark:  "own handler: same sleep and body",
+		Model: Model{Says: "a goroutine per connection (worker pool)", Concurrency: perConnection}, Backlog: goBacklog,
+		Note: "valyala/fasthttp with its own handler (same 200 ms sleep, same body), not the shared App: fasthttp is not net/http"}
+	nbio := Target{Name: "nbio", Kind: kindPeer, Pkg: "./bench/cmd/nbio", command: goCommand(),
+		Model: Model{Says: "epoll loops, handlers in a goroutine pool", Concurrency: perConnection}, Backlog: goBacklog,
+		Note: "lesismal/nbio (epoll, like 06) serving the same App through gateway.ToHandler"}
+	return []Target{nethttp, fast, nbio, guni, ngx}
 }
 
 // pythonHasFlask runs the interpreter named on gunicorn's #! line and

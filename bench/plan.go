@@ -14,16 +14,20 @@ const runOverhead = 2 * time.Second
 
 // plannedRun is one target under one workload.
 type plannedRun struct {
-	t Target   // the server
-	w Workload // the load
+	t    Target   // the server
+	w    Workload // the load
+	runs int      // repetitions of a wrk workload; 0 means 1
 }
 
 // expected is how long the run should take.
 func (p plannedRun) expected(d time.Duration) time.Duration {
-	if p.t.Missing != "" {
+	switch {
+	case p.t.Missing != "" || (p.w.Group == c10kGroup && p.t.NoC10K != ""):
 		return 0
+	case p.w.Group == c10kGroup:
+		return c10kExpected
 	}
-	return d + runOverhead
+	return (d + runOverhead) * time.Duration(max(p.runs, 1))
 }
 
 // makePlan crosses targets with workloads, workload-major so a partial
@@ -52,8 +56,12 @@ func expectedTotal(plan []plannedRun, d time.Duration) time.Duration {
 
 // printPlan shows what will run and how long it should take.
 func printPlan(w io.Writer, plan []plannedRun, ts []Target, ws []Workload, d time.Duration, jsonPath string) {
-	fmt.Fprintf(w, "bench: %d runs of %v each, expected to take about %v; results in %s\n",
-		len(plan), d, expectedTotal(plan, d).Round(time.Second), jsonPath)
+	runs := 1
+	if len(plan) > 0 {
+		runs = max(plan[0].runs, 1)
+	}
+	fmt.Fprintf(w, "bench: %d cells (wrk cells: %d run(s) of %v each), expected to take about %v; results in %s\n",
+		len(plan), runs, d, expectedTotal(plan, d).Round(time.Second), jsonPath)
 	for _, wl := range ws {
 		fmt.Fprintf(w, "  workload %-19s %s\n", wl.Name, wl.Summary)
 	}

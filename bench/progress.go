@@ -101,6 +101,11 @@ func (p *progress) end(r plannedRun, row Row, d time.Duration) {
 		p.printf("      %s\n", row.Skipped)
 	case row.Error != "":
 		p.printf("      failed: %s\n", oneLine(row.Error, 200))
+	case row.C10K != nil:
+		c := row.C10K
+		p.printf("      held %s  memory %s -> %s  %s bytes per connection  fresh request p50 %s  held ones answering %d of %d\n",
+			thousands(int64(c.Held)), kibCell(c.MemoryBeforeKiB, c.PSS), kibCell(c.MemoryHeldKiB, c.PSS),
+			sig3(c.BytesPerConn), fmtMS(c.FreshP50MS), c.Answering, c.Rechecked)
 	default:
 		p.printf("      %s req/s  p50 %s  p99 %s  samples %s  in flight %s  errors %d  timeouts %d  status>=400 %d  cores %.2f  peak %s\n",
 			rowQPS(&row), fmtMS(row.LatencyMS.P50), fmtMS(row.LatencyMS.P99), samplesCell(&row), inFlightCell(&row),

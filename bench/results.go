@@ -71,6 +71,8 @@ type Row struct {
 	Workload string `json:"workload"`
 	// Note is the target's note.
 	Note string `json:"note,omitempty"`
+	// Mark is added to the target's name in the tables.
+	Mark string `json:"mark,omitempty"`
 	// Skipped says why the target did not run (not built yet, not
 	// installed).
 	Skipped string `json:"skipped,omitempty"`
@@ -107,6 +109,8 @@ type Row struct {
 	Measure
 	// Runs holds every repetition when there was more than one.
 	Runs []Measure `json:"runs,omitempty"`
+	// C10K holds the c10k workload's figures (its Measure stays empty).
+	C10K *C10K `json:"c10k,omitempty"`
 }
 
 // Measure is one wrk run of a target.

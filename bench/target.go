@@ -39,6 +39,9 @@ type Target struct {
 	Args []string
 	// Note is shown next to the target's rows in the docs.
 	Note string
+	// Mark is added to the target's name in every table ("own handler"),
+	// for what a reader must not miss.
+	Mark string
 	// Missing, when not empty, says why the target cannot run (not built
 	// yet, not installed and how to install it); its rows are skipped with
 	// this reason.

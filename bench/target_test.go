@@ -160,11 +160,11 @@ func TestPeersMissing(t *testing.T) {
 		want      map[string]string // peer -> Missing
 	}{
 		{"nothing installed", nil, false,
-			map[string]string{"nethttp": "", "gunicorn": gunicornMissing, "nginx": nginxMissing}},
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": nginxMissing}},
 		{"gunicorn without flask", map[string]bool{"gunicorn": true, "nginx": true}, false,
-			map[string]string{"nethttp": "", "gunicorn": gunicornMissing, "nginx": ""}},
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": ""}},
 		{"everything", map[string]bool{"gunicorn": true, "nginx": true}, true,
-			map[string]string{"nethttp": "", "gunicorn": "", "nginx": ""}},
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": "", "nginx": ""}},
 	}
 	for _, tt := range tests {
 		got := map[string]string{}
@@ -183,7 +183,10 @@ func TestPeersMissing(t *testing.T) {
 func TestMissingPeerRows(t *testing.T) {
 	ps := peers(fakeLookups(nil, false), "/peers")
 	r := &runner{}
-	for _, p := range ps[1:] {
+	for _, p := range ps {
+		if p.Missing == "" {
+			continue
+		}
 		for _, w := range workloads {
 			row := r.measure(t.Context(), p, w)
 			if !strings.HasPrefix(row.Skipped, "skipped: not installed (apt-get install ") {
@@ -201,7 +204,7 @@ func TestMissingPeerRows(t *testing.T) {
 
 func TestGunicornCommand(t *testing.T) {
 	ps := peers(fakeLookups(map[string]bool{"gunicorn": true, "nginx": true}, true), "/repo/bench/peers")
-	cmd, err := ps[1].command("127.0.0.1:9", 200_000_000, "", t.TempDir())
+	cmd, err := peerNamed(t, ps, "gunicorn").command("127.0.0.1:9", 200_000_000, "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +220,7 @@ func TestGunicornCommand(t *testing.T) {
 func TestNginxCommandWritesConfig(t *testing.T) {
 	tmp := t.TempDir()
 	ps := peers(fakeLookups(map[string]bool{"nginx": true}, false), "/peers")
-	cmd, err := ps[2].command("127.0.0.1:9", 0, "", tmp)
+	cmd, err := peerNamed(t, ps, "nginx").command("127.0.0.1:9", 0, "", tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,4 +267,16 @@ func TestSelectTargets(t *testing.T) {
 	if _, err := selectTargets(all, []string{"0", "net"}); err == nil || !strings.Contains(err.Error(), "0, net") {
 		t.Errorf("unknown targets: err = %v", err)
 	}
+}
+
+// peerNamed returns the peer called name.
+func peerNamed(t *testing.T, ps []Target, name string) Target {
+	t.Helper()
+	for _, p := range ps {
+		if p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no peer %s", name)
+	return Target{}
 }

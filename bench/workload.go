@@ -53,20 +53,20 @@ func (w Workload) Bound() float64 {
 }
 
 // selectWorkloads returns the workloads named in list (names or groups, in
-// the canonical order), or an error naming the unknown ones.
+// the canonical order, c10k last), or an error naming the unknown ones.
 func selectWorkloads(list []string) ([]Workload, error) {
 	want := map[string]bool{}
 	for _, name := range list {
 		want[name] = true
 	}
 	var out []Workload
-	for _, w := range workloads {
+	for _, w := range append(workloads, c10kWorkload) {
 		if want[w.Name] || want[w.Group] {
 			out = append(out, w)
 			delete(want, w.Name)
 		}
 	}
-	for _, w := range workloads {
+	for _, w := range append(workloads, c10kWorkload) {
 		delete(want, w.Group)
 	}
 	if len(want) > 0 {
@@ -77,7 +77,7 @@ func selectWorkloads(list []string) ([]Workload, error) {
 
 // workloadNames lists the accepted -workloads values.
 func workloadNames() string {
-	names := []string{"article", "overhead"}
+	names := []string{"article", "overhead", c10kGroup}
 	for _, w := range workloads {
 		names = append(names, w.Name)
 	}
