@@ -23,7 +23,7 @@ type Environ struct {
 	PathInfo       string // PATH_INFO: the target's path, percent-decoded
 	QueryString    string // QUERY_STRING: the part after '?', still encoded; "" if none
 	ContentType    string // CONTENT_TYPE: the Content-Type field; "" if none
-	ContentLength  string // CONTENT_LENGTH: the Content-Length field; "" if none (also when chunked)
+	ContentLength  string // CONTENT_LENGTH: the body's length in decimal, as parsed; "" if no Content-Length (also when chunked)
 	ServerName     string // SERVER_NAME: the server's host name
 	ServerPort     string // SERVER_PORT: the server's port, a string (PEP 3333), not a number
 	ServerProtocol string // SERVER_PROTOCOL: "HTTP/1.1" or "HTTP/1.0", the request's version
@@ -151,10 +151,16 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 	if err := e.setTarget(req); err != nil {
 		return nil, err
 	}
-	if req.ContentLength < 0 {
+	switch {
+	case req.ContentLength < 0:
 		// CONTENT_LENGTH describes the body the app will read; a chunked
 		// body has no declared length.
 		e.ContentLength = ""
+	case e.ContentLength != "":
+		// The parsed length, not the field's text: "5, 5" is a valid
+		// list form of 5 (RFC 9110 8.6), and an app that copies
+		// CONTENT_LENGTH into its own response must get a number.
+		e.ContentLength = strconv.FormatInt(req.ContentLength, 10)
 	}
 	return e, nil
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,20 +19,20 @@ import (
 // ServeMux, a router), on our servers: the article's point that one server
 // runs any framework that speaks the gateway interface.
 //
-// The handler runs in its own goroutine and its output becomes the Body:
-// what it writes is collected until it calls Flush (http.Flusher), has
-// written 32 KiB, or returns, and each of those becomes one chunk, so a
-// streaming handler streams. A handler that returns having written less
-// than 32 KiB without flushing gets an exact Content-Length. As in net/http
-// the status defaults to 200, only the first WriteHeader counts, headers
-// changed after the response started are ignored, and a missing
-// Content-Type is sniffed from the first bytes. Hop-by-hop fields the
-// handler sets (a Connection: close, say) are dropped: the server decides
-// about the connection. A panic in the handler is re-raised in Body.Next,
-// where the server turns it into a 500. Close cancels the request's
-// context and waits for the handler to return, so the handler never
-// outlives the request (and never reads the body after the server
-// moved on).
+// The handler runs in the App call, in the server's goroutine: no
+// goroutine and no channel per request. What it writes is collected until
+// it calls Flush (http.Flusher) or has written 32 KiB; then it goes out
+// through PEP 3333's write callable, so a streaming handler streams (under
+// a blocking server the bytes are on the wire before Flush returns). A
+// handler that returns having written less than 32 KiB without flushing
+// gets an exact Content-Length. As in net/http the status defaults to
+// 200, only the first WriteHeader counts, headers changed after the
+// response started are ignored, and a missing Content-Type is sniffed
+// from the first bytes. Hop-by-hop fields the handler sets (a Connection:
+// close, say) are dropped: the server decides about the connection. A
+// panic in the handler is a panic in the App, which the server turns into
+// a 500. Once a write fails (the client went away) the request's context
+// is cancelled and Write returns the error.
 func FromHandler(h http.Handler) App {
 	return func(env *Environ, start StartResponse) Body {
 		r, err := newHTTPRequest(env)
@@ -46,10 +45,10 @@ func FromHandler(h http.Handler) App {
 			return Bytes(msg)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		b := &handlerBody{start: start, cancel: cancel, msgs: make(chan handlerOutput)}
-		rw := &streamWriter{header: make(http.Header), msgs: b.msgs, done: ctx.Done()}
-		go rw.run(h, r.WithContext(ctx))
-		return b
+		defer cancel()
+		rw := &handlerWriter{start: start, header: make(http.Header), cancel: cancel}
+		h.ServeHTTP(rw, r.WithContext(ctx))
+		return rw.finish()
 	}
 }
 
@@ -131,62 +130,40 @@ func setHTTPBody(r *http.Request, env *Environ) {
 // on as a chunk without being asked to flush.
 const flushSize = 32 << 10
 
-// errRequestEnded is returned by the handler's Write after the server
-// closed the Body (the request is over, or the client went away).
-var errRequestEnded = errors.New("gateway: request ended")
-
-// handlerOutput is one message from the handler goroutine to the Body.
-type handlerOutput struct {
-	code   int         // status, set in the first message
-	header http.Header // snapshot of the header, set in the first message
-	chunk  []byte      // body bytes; owned by the receiver
-	last   bool        // the handler returned; chunk is the rest of the body
-	panic  any         // the handler panicked with this value
-}
-
-// streamWriter is the http.ResponseWriter the handler writes to. It lives
-// in the handler's goroutine.
-type streamWriter struct {
-	header http.Header          // fields the handler sets
-	code   int                  // status; 0 until WriteHeader or Write
-	sent   bool                 // the first message (with the head) went out
-	buf    []byte               // body bytes not yet sent
-	msgs   chan<- handlerOutput // to the Body
-	done   <-chan struct{}      // closed when the Body is closed
-}
-
-// run serves r with h and reports the end (or a panic) to the Body.
-func (rw *streamWriter) run(h http.Handler, r *http.Request) {
-	defer close(rw.msgs)
-	defer func() {
-		if v := recover(); v != nil {
-			rw.send(handlerOutput{panic: v})
-		}
-	}()
-	h.ServeHTTP(rw, r)
-	rw.flush(true)
+// handlerWriter is the http.ResponseWriter FromHandler gives the handler.
+type handlerWriter struct {
+	start  StartResponse      // start_response
+	cancel context.CancelFunc // cancels the handler's request context
+	header http.Header        // fields the handler sets
+	code   int                // status; 0 until WriteHeader or Write
+	write  WriteFunc          // from start; nil until the response started
+	buf    []byte             // body bytes not yet sent
+	err    error              // the first error of start or write; sticky
 }
 
 // Header returns the response header map.
-func (rw *streamWriter) Header() http.Header { return rw.header }
+func (rw *handlerWriter) Header() http.Header { return rw.header }
 
 // WriteHeader records the status; later calls are ignored, as are 1xx
 // informational statuses, which the gateway cannot send.
-func (rw *streamWriter) WriteHeader(code int) {
+func (rw *handlerWriter) WriteHeader(code int) {
 	if rw.code != 0 || (code >= 100 && code < 200) {
 		return
 	}
 	rw.code = code
 }
 
-// Write collects p, sending a chunk when flushSize is reached.
-func (rw *streamWriter) Write(p []byte) (int, error) {
+// Write collects p, sending it on when flushSize is reached.
+func (rw *handlerWriter) Write(p []byte) (int, error) {
+	if rw.err != nil {
+		return 0, rw.err
+	}
 	if rw.code == 0 {
 		rw.WriteHeader(http.StatusOK)
 	}
 	rw.buf = append(rw.buf, p...)
 	if len(rw.buf) >= flushSize {
-		if err := rw.flush(false); err != nil {
+		if err := rw.flush(); err != nil {
 			return 0, err
 		}
 	}
@@ -194,101 +171,75 @@ func (rw *streamWriter) Write(p []byte) (int, error) {
 }
 
 // Flush sends what was written so far (http.Flusher).
-func (rw *streamWriter) Flush() { rw.flush(false) }
+func (rw *handlerWriter) Flush() { rw.flush() }
 
-// flush sends the collected bytes as one chunk; last marks the end.
-func (rw *streamWriter) flush(last bool) error {
-	if rw.code == 0 {
-		rw.WriteHeader(http.StatusOK)
+// flush starts the response if needed and sends the collected bytes
+// through the write callable.
+func (rw *handlerWriter) flush() error {
+	if rw.err != nil {
+		return rw.err
 	}
-	m := handlerOutput{chunk: rw.buf, last: last}
-	if !rw.sent {
-		m.code, m.header, rw.sent = rw.code, rw.header.Clone(), true
+	if rw.write == nil {
+		if err := rw.startResponse(false); err != nil {
+			return err
+		}
 	}
-	rw.buf = nil
-	return rw.send(m)
-}
-
-// send hands m to the Body, unless the Body was closed.
-func (rw *streamWriter) send(m handlerOutput) error {
-	select {
-	case rw.msgs <- m:
+	if len(rw.buf) == 0 {
 		return nil
-	case <-rw.done:
-		return errRequestEnded
 	}
+	err := rw.write(rw.buf)
+	rw.buf = rw.buf[:0]
+	if err != nil {
+		return rw.fail(err)
+	}
+	return nil
 }
 
-// handlerBody is the Body FromHandler returns. It lives in the server's
-// goroutine.
-type handlerBody struct {
-	start  StartResponse      // start_response, called with the first chunk
-	cancel context.CancelFunc // cancels the handler's request context
-	msgs   chan handlerOutput // from the handler goroutine
-	write  WriteFunc          // from start; nil until the first output
-	ended  bool               // the last chunk was returned
+// fail records the first error and cancels the handler's context.
+func (rw *handlerWriter) fail(err error) error {
+	if rw.err == nil {
+		rw.err = err
+		rw.cancel()
+	}
+	return rw.err
 }
 
-// Next returns the handler's output. Chunks it flushed before its end go
-// out at once through PEP 3333's write callable, so a streaming handler
-// streams; the last chunk is returned, so that a handler that wrote
-// everything at once gets an exact Content-Length.
-func (b *handlerBody) Next() ([]byte, error) {
-	for !b.ended {
-		m, ok := <-b.msgs
-		if !ok {
-			break
-		}
-		if m.panic != nil {
-			panic(m.panic)
-		}
-		if b.write == nil {
-			w, err := b.startResponse(m)
-			if err != nil {
-				return nil, err
-			}
-			b.write = w
-		}
-		if m.last {
-			b.ended = true
-			return m.chunk, nil
-		}
-		if len(m.chunk) == 0 {
-			continue
-		}
-		if err := b.write(m.chunk); err != nil {
-			// The client went away; the server reports that
-			// when it ends the response. Close stops the handler.
-			break
-		}
+// finish is the Body after the handler returned: the bytes it did not
+// flush. A handler that flushed nothing gets an exact Content-Length, as
+// net/http gives it.
+func (rw *handlerWriter) finish() Body {
+	if rw.err != nil {
+		return nil
 	}
-	return nil, io.EOF
+	if rw.write == nil && rw.startResponse(true) != nil {
+		return nil
+	}
+	if len(rw.buf) == 0 {
+		return nil
+	}
+	return Bytes(rw.buf)
 }
 
 // startResponse passes the handler's status and headers to start_response.
-// A handler that finished within its first chunk gets an exact
-// Content-Length, as net/http gives it.
-func (b *handlerBody) startResponse(m handlerOutput) (WriteFunc, error) {
-	bodyless := m.code == 204 || m.code == 304
-	if _, ok := m.header["Content-Type"]; !ok && len(m.chunk) > 0 && !bodyless {
-		m.header.Set("Content-Type", http.DetectContentType(m.chunk))
+// last says the handler has returned, so buf is the whole body.
+func (rw *handlerWriter) startResponse(last bool) error {
+	if rw.code == 0 {
+		rw.code = http.StatusOK
 	}
-	if m.last && m.header.Get("Content-Length") == "" && !bodyless {
-		m.header.Set("Content-Length", strconv.Itoa(len(m.chunk)))
+	h := rw.header
+	bodyless := rw.code == 204 || rw.code == 304
+	if _, ok := h["Content-Type"]; !ok && len(rw.buf) > 0 && !bodyless {
+		h.Set("Content-Type", http.DetectContentType(rw.buf))
 	}
-	status := fmt.Sprintf("%03d %s", m.code, http.StatusText(m.code))
-	w, err := b.start(status, flatten(m.header), nil)
+	if last && h.Get("Content-Length") == "" && !bodyless {
+		h.Set("Content-Length", strconv.Itoa(len(rw.buf)))
+	}
+	status := fmt.Sprintf("%03d %s", rw.code, http.StatusText(rw.code))
+	w, err := rw.start(status, flatten(h), nil)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: handler response: %w", err)
+		return rw.fail(fmt.Errorf("gateway: handler response: %w", err))
 	}
-	return w, nil
-}
-
-// Close cancels the handler's context and waits for it to return.
-func (b *handlerBody) Close() error {
-	b.cancel()
-	for range b.msgs {
-	}
+	rw.write = w
 	return nil
 }
 
