@@ -23,6 +23,9 @@ const (
 	// minCPUTicks is the fewest 10 ms ticks of CPU that make a CPU figure
 	// per 1000 requests worth printing (a 2% quantisation error at most).
 	minCPUTicks = 50
+	// wrkBusyInterval is the time between a connection's requests below
+	// which wrk's own work per request is a visible share of the cycle.
+	wrkBusyInterval = 0.010 // seconds
 	// fewCycles is the number of requests per connection below which a run
 	// ended with a large share of its requests still waiting.
 	fewCycles = 10
@@ -66,6 +69,9 @@ func littleCheck(m Measure, w Workload, closes bool) Little {
 			"stopped (up to one per connection) are not in its latency", sig3(perConn))
 	case ratio < 1 && (!w.KeepAlive || closes):
 		l.Why = "wrk's latency starts once a connection is set up: connecting, and waiting in the listen queue, is left out"
+	case ratio < 1 && interval < wrkBusyInterval:
+		l.Why = fmt.Sprintf("likely wrk itself: a connection's requests came every %s, and wrk's own time between "+
+			"a response and the next request (on CPUs it shares with the server) is not in its latency", fmtMS(interval*1000))
 	default:
 		l.Why = "unexplained"
 	}
