@@ -237,13 +237,18 @@ func comparable(p *parsed) *parsed {
 // one refuses, the difference must be one of the documented ones.
 //
 // Random bytes rarely form a request both parsers accept, so each input is
-// also tried with its line ends repaired (see repair).
+// also tried with its line ends repaired (see repair), and used as the
+// choices of a generator that assembles a request from grammar pieces and
+// mutates it (see generate). With HTTP1_FUZZ_STATS set to a directory,
+// each worker writes there how many inputs both parsers accepted.
 func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		compareParsers(t, data)
+		rawStats.add(compareParsers(t, data))
 		if r := repair(data); !bytes.Equal(r, data) {
 			compareParsers(t, r)
 		}
+		genStats.add(compareParsers(t, generate(data)))
+		saveStats()
 	})
 }
 
@@ -264,28 +269,26 @@ func repair(data []byte) []byte {
 }
 
 // compareParsers runs both parsers on data and fails on a disagreement
-// that is not a documented one.
-func compareParsers(t *testing.T, data []byte) {
-	{
-		ours, ourErr := parseOurs(data)
-		theirs, theirErr := parseNetHTTP(data)
-		switch {
-		case ourErr != nil && theirErr != nil:
-			return
-		case ourErr == nil && theirErr == nil:
-			if diff := cmp.Diff(comparable(theirs), comparable(ours)); diff != "" {
-				t.Fatalf("parsers disagree on %q (-net/http +ours):\n%s", data, diff)
-			}
-		case ourErr != nil:
-			if why := weAreStricter(data, ourErr); why == "" {
-				t.Fatalf("we refuse %q with %v; net/http accepts it: %+v", data, ourErr, theirs)
-			}
-		default:
-			if why := netHTTPIsStricter(data, ours, theirErr); why == "" {
-				t.Fatalf("net/http refuses %q with %v; we accept it: %+v", data, theirErr, ours)
-			}
+// that is not a documented one. It reports which of them accepted data.
+func compareParsers(t *testing.T, data []byte) (oursOK, theirsOK bool) {
+	ours, ourErr := parseOurs(data)
+	theirs, theirErr := parseNetHTTP(data)
+	oursOK, theirsOK = ourErr == nil, theirErr == nil
+	switch {
+	case oursOK && theirsOK:
+		if diff := cmp.Diff(comparable(theirs), comparable(ours)); diff != "" {
+			t.Fatalf("parsers disagree on %q (-net/http +ours):\n%s", data, diff)
+		}
+	case theirsOK:
+		if why := weAreStricter(data, ourErr); why == "" {
+			t.Fatalf("we refuse %q with %v; net/http accepts it: %+v", data, ourErr, theirs)
+		}
+	case oursOK:
+		if why := netHTTPIsStricter(data, ours, theirErr); why == "" {
+			t.Fatalf("net/http refuses %q with %v; we accept it: %+v", data, theirErr, ours)
 		}
 	}
+	return oursOK, theirsOK
 }
 
 // weAreStricter explains a request we refuse and net/http accepts, or
