@@ -373,6 +373,9 @@ func netHTTPIsStricter(data []byte, ours *parsed, err error) string {
 	case strings.Contains(msg, "Content-Length"):
 		return "RFC 9110 8.6 and RFC 9112 6.3 item 5: a list of identical lengths may be " +
 			"accepted as one; net/http accepts repeated fields but not a list."
+	case strings.Contains(msg, "invalid byte in chunk length") &&
+		(bytes.Contains(data, []byte(" ;")) || bytes.Contains(data, []byte("\t;"))):
+		return "RFC 9112 7.1.1: BWS is allowed before a chunk extension's \";\"; net/http refuses it."
 	case strings.Contains(msg, "chunk length too large"):
 		return "RFC 9112 7.1: chunk-size is 1*HEXDIG, leading zeros included; net/http refuses more than 16 digits."
 	case strings.Contains(msg, "invalid URI") || strings.Contains(msg, "parse "):
