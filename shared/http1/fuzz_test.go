@@ -237,9 +237,10 @@ func comparable(p *parsed) *parsed {
 // one refuses, the difference must be one of the documented ones.
 //
 // Random bytes rarely form a request both parsers accept, so each input is
-// also tried with its line ends repaired (see repair), and used as the
-// choices of a generator that assembles a request from grammar pieces and
-// mutates it (see generate). With HTTP1_FUZZ_STATS set to a directory,
+// also tried with its line ends repaired (see repair), and used twice as
+// the choices of a generator that assembles a request from grammar
+// pieces: valid pieces only, then with odd pieces and byte edits (see
+// generate). With HTTP1_FUZZ_STATS set to a directory,
 // each worker writes there how many inputs both parsers accepted.
 func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -247,7 +248,8 @@ func FuzzDifferential(f *testing.F) {
 		if r := repair(data); !bytes.Equal(r, data) {
 			compareParsers(t, r)
 		}
-		genStats.add(compareParsers(t, generate(data)))
+		validStats.add(compareParsers(t, generate(data, false)))
+		oddStats.add(compareParsers(t, generate(data, true)))
 		saveStats()
 	})
 }

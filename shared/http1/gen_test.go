@@ -14,6 +14,7 @@ import (
 type choices struct {
 	data []byte // the fuzzer's input
 	pos  int    // next byte to use
+	odd  bool   // odd pieces and byte edits are allowed
 }
 
 // next returns a number in [0, n). Each byte is mixed with its position
@@ -31,9 +32,10 @@ func (c *choices) next(n int) int {
 // pick returns one of opts.
 func (c *choices) pick(opts []string) string { return opts[c.next(len(opts))] }
 
-// pickMostly returns one of valid fifteen times in sixteen, else one of odd.
+// pickMostly returns one of valid; when c.odd is set, one time in sixteen
+// it returns one of odd instead.
 func (c *choices) pickMostly(valid, odd []string) string {
-	if c.next(16) == 0 {
+	if c.next(16) == 0 && c.odd {
 		return c.pick(odd)
 	}
 	return c.pick(valid)
@@ -52,32 +54,38 @@ var (
 	oddHosts      = []string{"Host: a b", "Host: a@b", "Host: h\r\nHost: i", "Host : h"}
 	genFields     = []string{"Connection: close", "Connection: keep-alive", "Connection: Upgrade, close", "Expect: 100-continue", "X-A: v", "X-A:  spaced  ", "x-a: second", "User-Agent: fuzz/1.0", "Cookie: a=b; c=d", "X-Obs: caf\xc3\xa9", "X-Empty:", "X_Under: v", "Pragma: no-cache"}
 	oddFields     = []string{" folded", "X-Sp : v", "X-Nul: a\x00b", ": no-name", "no-colon", "X-CR: a\rb", "X-DEL: \x7f"}
-	genFraming    = []string{"", "", "Content-Length: 5", "Content-Length: 0", "Transfer-Encoding: chunked", "Content-Length: 5, 5", "Content-Length: 05", "Transfer-Encoding: Chunked", "Transfer-Encoding: chunked,"}
-	oddFraming    = []string{"Content-Length: 5, 6", "Content-Length: +5", "Content-Length: 99999999999999999999", "Transfer-Encoding: gzip, chunked", "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: identity", "Content-Length: 5\r\nTransfer-Encoding: chunked", "Content-Length: 5\r\nContent-Length: 5"}
-	genChunks     = []string{"5\r\nhello\r\n", "1\r\nx\r\n", "A\r\n0123456789\r\n", "3;ext=1\r\nabc\r\n", "003\r\nabc\r\n", "5 ;e\r\nhello\r\n"}
-	oddChunks     = []string{"5 \r\nhello\r\n", "0x5\r\nhello\r\n", "5\r\nhelloX\r\n", "g\r\n", "5;\x01\r\nhello\r\n", "00000000000000005\r\nhello\r\n"}
+	genFraming    = []string{"", "", "Content-Length: 5", "Content-Length: 0", "Transfer-Encoding: chunked", "Content-Length: 05", "Transfer-Encoding: Chunked"}
+	oddFraming    = []string{"Content-Length: 5, 5", "Transfer-Encoding: chunked,", "Content-Length: 5, 6", "Content-Length: +5", "Content-Length: 99999999999999999999", "Transfer-Encoding: gzip, chunked", "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: identity", "Content-Length: 5\r\nTransfer-Encoding: chunked", "Content-Length: 5\r\nContent-Length: 5"}
+	genChunks     = []string{"5\r\nhello\r\n", "1\r\nx\r\n", "A\r\n0123456789\r\n", "3;ext=1\r\nabc\r\n", "003\r\nabc\r\n"}
+	oddChunks     = []string{"5 ;e\r\nhello\r\n", "5 \r\nhello\r\n", "0x5\r\nhello\r\n", "5\r\nhelloX\r\n", "g\r\n", "5;\x01\r\nhello\r\n", "00000000000000005\r\nhello\r\n"}
 	genChunkEnds  = []string{"0\r\n\r\n", "0\r\nT: 1\r\n\r\n", "0;e\r\n\r\n"}
 	oddChunkEnds  = []string{"0\r\n", "0\r\n T: 1\r\n\r\n", "0\r\nT : 1\r\n\r\n", "0\n\n"}
 	genMutateWith = []byte{' ', '\t', '\r', '\n', ':', ',', ';', '0', 'a', '/', '?', '#', '@', 0x00, 0x7f, 0x80}
 )
 
 // generate builds a request from the grammar pieces above, steered by
-// data, then sometimes mutates a few bytes of it, also as data says.
+// data. With odd set it sometimes uses the odd pieces and sometimes edits
+// a few bytes of the result, also as data says; without, it builds only
+// from valid pieces, requests both parsers should accept and agree on.
 // Unlike random bytes, most of what it builds is a request at least one
 // parser accepts, so FuzzDifferential compares two parses rather than two
 // refusals.
-func generate(data []byte) []byte {
-	c := &choices{data: data}
+func generate(data []byte, odd bool) []byte {
+	c := &choices{data: data, odd: odd}
 	var b strings.Builder
-	if c.next(16) == 0 {
+	if c.next(16) == 0 && odd {
 		b.WriteString("\r\n") // RFC 9112 2.2: an empty line before the request line
 	}
+	version := c.pickMostly(genVersions, oddVersions)
 	fmt.Fprintf(&b, "%s %s %s\r\n", c.pickMostly(genMethods, oddMethods),
-		c.pickMostly(genTargets, oddTargets), c.pickMostly(genVersions, oddVersions))
-	if c.next(16) != 0 {
+		c.pickMostly(genTargets, oddTargets), version)
+	if c.next(16) != 0 || !odd {
 		b.WriteString(c.pickMostly(genHosts, oddHosts) + "\r\n")
 	}
 	framing := c.pickMostly(genFraming, oddFraming)
+	if !odd && version == "HTTP/1.0" && strings.Contains(framing, "hunked") {
+		framing = "Content-Length: 5" // RFC 9112 6.1: no chunked in HTTP/1.0
+	}
 	at := c.next(4) // where among the other fields the framing goes
 	for i := range c.next(5) {
 		if i == at {
@@ -99,7 +107,7 @@ func generate(data []byte) []byte {
 		b.WriteString("hello")
 	}
 	msg := []byte(b.String())
-	if c.next(8) == 0 {
+	if c.next(8) == 0 && odd {
 		msg = mutate(msg, c)
 	}
 	return msg
@@ -151,9 +159,9 @@ func (s *verdictStats) String() string {
 		s.inputs.Load()-s.both.Load()-s.oursOnly.Load()-s.theirsOnly.Load())
 }
 
-// Counters of FuzzDifferential, per worker process: raw inputs (and their
-// repaired form) and generated requests.
-var rawStats, genStats verdictStats
+// Counters of FuzzDifferential, per worker process: raw inputs, requests
+// generated from valid pieces, and requests generated with odd ones.
+var rawStats, validStats, oddStats verdictStats
 
 // fuzzStatsEnv names a directory; when it is set, each FuzzDifferential
 // worker writes its counters there every statsEvery inputs (fuzzing
@@ -166,18 +174,19 @@ const (
 // saveStats writes this process's counters if fuzzStatsEnv asks for it.
 func saveStats() {
 	dir := os.Getenv(fuzzStatsEnv)
-	if dir == "" || genStats.inputs.Load()%statsEvery != 0 {
+	if dir == "" || rawStats.inputs.Load()%statsEvery != 0 {
 		return
 	}
-	s := fmt.Sprintf("raw %s\ngenerated %s\n", &rawStats, &genStats)
+	s := fmt.Sprintf("raw %s\nvalid %s\nodd %s\n", &rawStats, &validStats, &oddStats)
 	os.WriteFile(filepath.Join(dir, fmt.Sprintf("differential-%d.txt", os.Getpid())), []byte(s), 0o644)
 }
 
-// TestGenerateAccepted checks that the generator does its job: most of
-// what it builds from arbitrary bytes is accepted by at least one parser,
-// and a good share by both, which is what FuzzDifferential needs.
+// TestGenerateAccepted checks that the generator does its job on
+// arbitrary bytes: most of what it builds is accepted by at least one
+// parser, a good share by both, and nearly all of what it builds from
+// valid pieces by both. That is what FuzzDifferential needs.
 func TestGenerateAccepted(t *testing.T) {
-	var s verdictStats
+	var valid, odd verdictStats
 	x := uint64(0x9e3779b97f4a7c15)
 	data := make([]byte, 48)
 	for range 20000 {
@@ -187,16 +196,25 @@ func TestGenerateAccepted(t *testing.T) {
 			x ^= x << 17
 			data[i] = byte(x)
 		}
-		msg := generate(data)
-		_, ourErr := parseOurs(msg)
-		_, theirErr := parseNetHTTP(msg)
-		s.add(ourErr == nil, theirErr == nil)
+		for _, s := range []struct {
+			stats *verdictStats
+			odd   bool
+		}{{&valid, false}, {&odd, true}} {
+			msg := generate(data, s.odd)
+			_, ourErr := parseOurs(msg)
+			_, theirErr := parseNetHTTP(msg)
+			s.stats.add(ourErr == nil, theirErr == nil)
+		}
 	}
-	t.Log(&s)
-	if accepted := s.both.Load() + s.oursOnly.Load() + s.theirsOnly.Load(); accepted*2 < s.inputs.Load() {
-		t.Errorf("only %d of %d generated requests accepted by either parser; want most", accepted, s.inputs.Load())
+	t.Logf("valid pieces: %s", &valid)
+	t.Logf("odd pieces:   %s", &odd)
+	if accepted := odd.both.Load() + odd.oursOnly.Load() + odd.theirsOnly.Load(); accepted*2 < odd.inputs.Load() {
+		t.Errorf("only %d of %d generated requests accepted by either parser; want most", accepted, odd.inputs.Load())
 	}
-	if s.both.Load()*4 < s.inputs.Load() {
-		t.Errorf("only %d of %d generated requests accepted by both parsers; want at least a quarter", s.both.Load(), s.inputs.Load())
+	if odd.both.Load()*4 < odd.inputs.Load() {
+		t.Errorf("only %d of %d generated requests accepted by both parsers; want at least a quarter", odd.both.Load(), odd.inputs.Load())
+	}
+	if valid.both.Load()*2 < valid.inputs.Load() {
+		t.Errorf("only %d of %d requests of valid pieces accepted by both parsers; want most", valid.both.Load(), valid.inputs.Load())
 	}
 }
