@@ -156,16 +156,16 @@ func (s *Server) refuse(c *Conn, err error, start time.Time, first bool) {
 }
 
 // sendError writes a complete error response with Connection: close.
-// Unread request bytes may follow a refused head; linger keeps them from
-// turning the close into a reset that would destroy the response.
+// Unread request bytes may follow a refused head (and a slow client may
+// still be sending its head after a 408); linger keeps them from turning
+// the close into a reset that would destroy the response. Lingering is
+// bounded (lingerTimeout), so a slowloris gains nothing by it.
 func (s *Server) sendError(c *Conn, status int, reason string) {
 	if _, err := c.Write(http1.ErrorResponse(status, reason)); err != nil {
 		s.logf(s.Verbose, "%s: sending %d: %v", c.RemoteAddr(), status, err)
 		return
 	}
-	if status != 408 {
-		s.linger(c)
-	}
+	s.linger(c)
 }
 
 // !+linger
