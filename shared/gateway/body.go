@@ -21,24 +21,38 @@ type Body interface {
 
 // !-body
 
-// Bytes returns a Body that yields the given chunks in order.
+// Bytes returns a Body that yields the given chunks in order. It keeps
+// the chunks, not the slice that holds them (which the caller may reuse),
+// so a one-chunk Body is one small allocation.
 func Bytes(chunks ...[]byte) Body {
-	return &bytesBody{chunks: chunks}
+	b := &bytesBody{n: len(chunks)}
+	if len(chunks) > 0 {
+		b.first = chunks[0]
+	}
+	if len(chunks) > 1 {
+		b.rest = append([][]byte(nil), chunks[1:]...)
+	}
+	return b
 }
 
 // bytesBody is the Body returned by Bytes.
 type bytesBody struct {
-	chunks [][]byte // chunks not yet yielded
+	first []byte   // the first chunk
+	rest  [][]byte // the chunks after it
+	n     int      // number of chunks
+	i     int      // chunks yielded so far
 }
 
 // Next yields the next chunk.
 func (b *bytesBody) Next() ([]byte, error) {
-	if len(b.chunks) == 0 {
+	if b.i == b.n {
 		return nil, io.EOF
 	}
-	c := b.chunks[0]
-	b.chunks = b.chunks[1:]
-	return c, nil
+	b.i++
+	if b.i == 1 {
+		return b.first, nil
+	}
+	return b.rest[b.i-2], nil
 }
 
 // Close does nothing.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -31,10 +32,11 @@ type Environ struct {
 	RemotePort     string // REMOTE_PORT: the client's port
 	RequestURI     string // REQUEST_URI: the request-target exactly as received
 
-	// Headers holds every other request header field as HTTP_<NAME>: the
-	// name upper-cased with '-' turned into '_', and the values of a
-	// repeated field joined with ", " (RFC 9110 section 5.3).
-	Headers map[string]string
+	// Headers holds every other request header field as an HTTP_<NAME>
+	// variable: the name upper-cased with '-' turned into '_', the values
+	// of a repeated field joined with ", " (RFC 9110 section 5.3), in the
+	// order the fields first arrived. Get finds one by name.
+	Headers []Var
 
 	Input        io.Reader // wsgi.input: the request body; io.EOF at its end, never past it
 	Errors       io.Writer // wsgi.errors: each Write becomes a line in the server's log
@@ -42,6 +44,16 @@ type Environ struct {
 	Multithread  bool      // wsgi.multithread: the app may run in several goroutines at once
 	Multiprocess bool      // wsgi.multiprocess: the app may run in several processes at once
 	RunOnce      bool      // wsgi.run_once: false, the server keeps running
+
+	in   input     // what Input points to: the body, watched for errors
+	vars [8]Var    // room for Headers, allocated with the Environ
+	text [320]byte // room for the strings, allocated with the Environ
+}
+
+// Var is one CGI variable of an Environ.
+type Var struct {
+	Name  string // "HTTP_USER_AGENT"
+	Value string // the field's value
 }
 
 // !-environ
@@ -61,7 +73,7 @@ var cgiKeys = []string{
 // described by their Go type.
 func (e *Environ) Get(name string) string {
 	if strings.HasPrefix(name, "HTTP_") {
-		return e.Headers[name]
+		return e.header(name)
 	}
 	switch name {
 	case "REQUEST_METHOD":
@@ -118,35 +130,65 @@ func (e *Environ) getWSGI(name string) string {
 func (e *Environ) Keys() []string {
 	keys := make([]string, 0, len(cgiKeys)+len(e.Headers))
 	keys = append(keys, cgiKeys...)
-	for k := range e.Headers {
-		keys = append(keys, k)
+	for _, v := range e.Headers {
+		keys = append(keys, v.Name)
 	}
 	sort.Strings(keys)
 	return keys
 }
 
-// newEnviron builds the Environ for req. It fails only when the target's
-// path has an invalid percent-escape, which the caller answers with 400.
+// header returns the value of the HTTP_* variable key, or "".
+func (e *Environ) header(key string) string {
+	for _, v := range e.Headers {
+		if v.Name == key {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// setHeader sets the HTTP_* variable key, replacing its value if it is
+// there.
+func (e *Environ) setHeader(key, value string) {
+	for i := range e.Headers {
+		if e.Headers[i].Name == key {
+			e.Headers[i].Value = value
+			return
+		}
+	}
+	e.Headers = append(e.Headers, Var{Name: key, Value: value})
+}
+
+// newEnviron builds the Environ for req, reading the body from body. It
+// copies every string it needs out of req, so that nothing points into
+// the connection's read buffer. It fails only when the target's path has
+// an invalid percent-escape, which the caller answers with 400.
+//
+// The Environ, its header list and the bytes of its strings are one
+// allocation for a typical request (see stringStore): a request costs
+// the gateway few allocations, and nothing in an Environ is reused.
 func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr string) (*Environ, error) {
 	e := &Environ{
-		RequestMethod:  string(req.Method),
 		ServerName:     s.Name,
 		ServerPort:     s.Port,
 		ServerProtocol: req.Version.String(),
-		RequestURI:     string(req.Target),
-		Headers:        make(map[string]string, len(req.Fields)),
-		Input:          body,
 		Errors:         logWriter{s},
 		URLScheme:      "http",
 		Multithread:    s.Multithread,
 		Multiprocess:   s.Multiprocess,
 	}
-	if e.Input == nil {
-		e.Input = strings.NewReader("")
+	e.in.r = body
+	if body == nil {
+		e.in.r = http.NoBody
 	}
+	e.Input = &e.in
+	e.Headers = e.vars[:0]
+	ts := stringStore{b: e.text[:0]}
+	e.RequestMethod = ts.method(req.Method)
+	e.RequestURI = ts.add(req.Target)
 	e.RemoteAddr, e.RemotePort = splitAddr(remoteAddr)
 	for _, f := range req.Fields {
-		addField(e, f.Name, string(f.Value))
+		addField(e, &ts, f.Name, f.Value)
 	}
 	if err := e.setTarget(req); err != nil {
 		return nil, err
@@ -165,48 +207,42 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 	return e, nil
 }
 
-// addField files one header field under its CGI name.
-func addField[T ~string | ~[]byte](e *Environ, name T, value string) {
-	if hasUnderscore(name) {
+// addField files one header field of the parser's under its CGI name,
+// with its strings in ts.
+func addField(e *Environ, ts *stringStore, name, value []byte) {
+	switch {
+	case hasUnderscore(name):
 		// X-Foo and X_Foo would both become HTTP_X_FOO: a proxy that
 		// checked one could be bypassed with the other. Like nginx and
 		// gunicorn, drop names with an underscore.
-		return
-	}
-	switch {
 	case fieldIs(string(name), "Content-Type"):
-		e.ContentType = value
-		return
+		e.ContentType = ts.add(value)
 	case fieldIs(string(name), "Content-Length"):
-		// The parser has rejected differing repeats (RFC 9112 6.3).
-		e.ContentLength = value
-		return
+		// Only whether it is there counts: newEnviron sets the parsed
+		// length (the parser rejected differing repeats, RFC 9112 6.3).
+		e.ContentLength = "present"
+	default:
+		e.addHeader(ts.cgiName(name), ts.add(value))
 	}
-	key := cgiName(name)
-	if old, ok := e.Headers[key]; ok {
-		// Repeated fields combine into one list (RFC 9110 section 5.3).
-		value = old + ", " + value
+}
+
+// addHeader adds the value of one field to the HTTP_* variable key;
+// repeated fields combine into one list (RFC 9110 section 5.3).
+func (e *Environ) addHeader(key, value string) {
+	for i := range e.Headers {
+		if e.Headers[i].Name == key {
+			e.Headers[i].Value += ", " + value
+			return
+		}
 	}
-	e.Headers[key] = value
+	e.Headers = append(e.Headers, Var{Name: key, Value: value})
 }
 
 // cgiName returns "HTTP_" and the field name upper-cased with '-' turned
-// into '_', in one allocation.
-func cgiName[T ~string | ~[]byte](name T) string {
-	var b strings.Builder
-	b.Grow(len("HTTP_") + len(name))
-	b.WriteString("HTTP_")
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '-':
-			c = '_'
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+// into '_'.
+func cgiName(name string) string {
+	var ts stringStore
+	return ts.cgiName([]byte(name))
 }
 
 // hasUnderscore reports whether name contains '_'.
@@ -232,7 +268,7 @@ func (e *Environ) setTarget(req *http1.Request) error {
 		return nil
 	}
 	if !strings.HasPrefix(target, "/") {
-		e.Headers["HTTP_HOST"] = string(req.Host)
+		e.setHeader("HTTP_HOST", string(req.Host))
 		target = target[len(target)-len(req.PathQuery):]
 		if target == "" || target[0] == '?' {
 			target = "/" + target // an empty path is "/" (RFC 9110 4.2.3)

@@ -27,8 +27,9 @@ func captureEnv(env **gateway.Environ, body *string) gateway.App {
 	}
 }
 
-// ignoreIO leaves the reader and writer out of Environ comparisons.
-var ignoreIO = cmpopts.IgnoreFields(gateway.Environ{}, "Input", "Errors")
+// ignoreIO leaves the reader and writer (and the storage behind the
+// fields) out of Environ comparisons.
+var ignoreIO = cmp.Options{cmpopts.IgnoreFields(gateway.Environ{}, "Input", "Errors"), cmpopts.IgnoreUnexported(gateway.Environ{})}
 
 func TestEnviron(t *testing.T) {
 	raw := "POST /a%20b/c%2Fd?x=1&y=%20 HTTP/1.1\r\n" +
@@ -60,11 +61,11 @@ func TestEnviron(t *testing.T) {
 		RemoteAddr:     "127.0.0.1",
 		RemotePort:     "5555",
 		RequestURI:     "/a%20b/c%2Fd?x=1&y=%20",
-		Headers: map[string]string{
-			"HTTP_HOST":            "example.com",
-			"HTTP_USER_AGENT":      "test/1.0",
-			"HTTP_ACCEPT":          "text/html, text/plain",
-			"HTTP_X_FORWARDED_FOR": "10.0.0.1",
+		Headers: []gateway.Var{
+			{Name: "HTTP_HOST", Value: "example.com"},
+			{Name: "HTTP_USER_AGENT", Value: "test/1.0"},
+			{Name: "HTTP_ACCEPT", Value: "text/html, text/plain"},
+			{Name: "HTTP_X_FORWARDED_FOR", Value: "10.0.0.1"},
 		},
 		URLScheme: "http",
 	}
@@ -82,7 +83,7 @@ func TestEnvironHTTP10AndEmptyQuery(t *testing.T) {
 	want := &gateway.Environ{
 		RequestMethod: "GET", PathInfo: "/", ServerName: "localhost", ServerPort: "8888",
 		ServerProtocol: "HTTP/1.0", RemoteAddr: "127.0.0.1", RemotePort: "5555", RequestURI: "/?",
-		Headers: map[string]string{}, URLScheme: "http",
+		Headers: []gateway.Var{}, URLScheme: "http",
 	}
 	if diff := cmp.Diff(want, env, ignoreIO); diff != "" {
 		t.Errorf("Environ mismatch (-want +got):\n%s", diff)
@@ -92,7 +93,7 @@ func TestEnvironHTTP10AndEmptyQuery(t *testing.T) {
 func TestEnvironAbsoluteForm(t *testing.T) {
 	var env *gateway.Environ
 	serve(t, captureEnv(&env, nil), "GET http://other.example:81/p%41th?q=1 HTTP/1.1\r\nHost: ignored.example\r\n\r\n")
-	got := []string{env.PathInfo, env.QueryString, env.Headers["HTTP_HOST"]}
+	got := []string{env.PathInfo, env.QueryString, env.Get("HTTP_HOST")}
 	want := []string{"/pAth", "q=1", "other.example:81"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("absolute-form (-want +got):\n%s", diff)
@@ -102,7 +103,7 @@ func TestEnvironAbsoluteForm(t *testing.T) {
 func TestEnvironAbsoluteFormWithoutPath(t *testing.T) {
 	var env *gateway.Environ
 	serve(t, captureEnv(&env, nil), "GET http://bare.example?x HTTP/1.1\r\nHost: bare.example\r\n\r\n")
-	got := []string{env.PathInfo, env.QueryString, env.Headers["HTTP_HOST"]}
+	got := []string{env.PathInfo, env.QueryString, env.Get("HTTP_HOST")}
 	if diff := cmp.Diff([]string{"/", "x", "bare.example"}, got); diff != "" {
 		t.Errorf("absolute-form without a path (-want +got):\n%s", diff)
 	}
@@ -175,5 +176,35 @@ func TestInputStopsAtMessageEnd(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"/one", "/two"}, paths); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+}
+
+// An Environ's strings live in storage made for that request alone: an
+// app that keeps an Environ sees it unchanged after later requests, also
+// when a large head does not fit in the room allocated with the Environ.
+func TestEnvironKeptByAppStaysIntact(t *testing.T) {
+	var kept []*gateway.Environ
+	app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		kept = append(kept, env)
+		start("204 No Content", nil, nil)
+		return nil
+	}
+	long := strings.Repeat("v", 700)
+	raws := []string{
+		"GET /first?a=1 HTTP/1.1\r\nHost: one\r\nX-Long: " + long + "\r\nX-Tail: end\r\n\r\n",
+		"POST /second?b=2 HTTP/1.1\r\nHost: two\r\nX-Other: zz\r\nContent-Length: 0\r\n\r\n",
+		"GET /third HTTP/1.1\r\nHost: three\r\nX-Long: " + strings.Repeat("w", 700) + "\r\n\r\n",
+	}
+	for _, raw := range raws {
+		serve(t, app, raw)
+	}
+	got := []string{
+		kept[0].RequestMethod, kept[0].RequestURI, kept[0].QueryString, kept[0].Get("HTTP_HOST"),
+		kept[0].Get("HTTP_X_LONG"), kept[0].Get("HTTP_X_TAIL"),
+		kept[1].RequestMethod, kept[1].PathInfo, kept[1].Get("HTTP_X_OTHER"), kept[1].ContentLength,
+	}
+	want := []string{"GET", "/first?a=1", "a=1", "one", long, "end", "POST", "/second", "zz", "0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kept Environs (-want +got):\n%s", diff)
 	}
 }

@@ -76,7 +76,7 @@ type Exchange struct {
 	shown  bool                // a non-empty chunk was yielded: the headers count as sent (PEP 3333)
 	fault  error               // the first thing the app did wrong
 	abort  error               // why the response cannot be completed; Next returns it
-	input  input               // wsgi.input: the request body, watched for errors
+	in     *input              // wsgi.input, in the Environ: the body, watched for errors
 	sink   []byte              // buffer for the bytes of write under a Sink
 	wbuf   []byte              // Serve's buffer for the bytes of Next
 }
@@ -100,6 +100,14 @@ var exchangePool = sync.Pool{New: func() any { return new(Exchange) }}
 type input struct {
 	r   io.Reader // the request body
 	err error     // first error other than io.EOF
+}
+
+// inputErr returns the first error reading wsgi.input returned, if any.
+func (x *Exchange) inputErr() error {
+	if x.in == nil {
+		return nil
+	}
+	return x.in.err
 }
 
 // Read reads from the request body.
@@ -128,11 +136,7 @@ func (x *Exchange) begin(s *Server, req *http1.Request, body io.Reader, remoteAd
 	if opt.Close {
 		x.enc.DisableKeepAlive()
 	}
-	x.input.r = body
-	if body == nil {
-		x.input.r = http.NoBody
-	}
-	env, err := s.newEnviron(req, &x.input, remoteAddr)
+	env, err := s.newEnviron(req, body, remoteAddr)
 	if err != nil {
 		// An invalid percent-escape in the path (RFC 3986 section 2.1).
 		x.method, x.target = string(req.Method), string(req.Target)
@@ -140,7 +144,7 @@ func (x *Exchange) begin(s *Server, req *http1.Request, body io.Reader, remoteAd
 		x.answer(400, err.Error())
 		return x
 	}
-	x.method, x.target = env.RequestMethod, env.RequestURI
+	x.method, x.target, x.in = env.RequestMethod, env.RequestURI, &env.in
 	x.body = x.runApp(env)
 	return x
 }
@@ -189,7 +193,7 @@ func maxInt(a, b int) int {
 // request body, a fault or an abort, or a response whose end is the
 // close).
 func (x *Exchange) Result() Result {
-	keep := x.enc.KeepAlive() && x.input.err == nil && x.abort == nil
+	keep := x.enc.KeepAlive() && x.inputErr() == nil && x.abort == nil
 	return Result{Status: x.enc.Status(), Bytes: x.enc.Written(), KeepAlive: keep}
 }
 
@@ -290,7 +294,7 @@ func (x *Exchange) emit(chunk []byte, fromBody bool) error {
 // commit queues the status line and headers, then any held chunk.
 func (x *Exchange) commit(contentLength int64) error {
 	h := &x.head
-	if x.input.err != nil {
+	if x.inputErr() != nil {
 		// The app answered although its request body failed: where
 		// the next request would start is unknown (RFC 9112 6.3).
 		x.enc.DisableKeepAlive()
@@ -412,7 +416,7 @@ func (x *Exchange) finish() {
 // can be answered: the connection must end. A chunk held back is
 // abandoned.
 func (x *Exchange) answerFault() {
-	code, reason, clients := inputFault(x.input.err)
+	code, reason, clients := inputFault(x.inputErr())
 	if !clients {
 		x.s.logf("%s: %v", x.where(), x.fault)
 	}
@@ -421,7 +425,7 @@ func (x *Exchange) answerFault() {
 		return
 	}
 	x.held = false
-	if x.input.err != nil {
+	if x.inputErr() != nil {
 		// Where the failed body ends is unknown, so the connection
 		// closes after the answer.
 		x.enc.DisableKeepAlive()

@@ -76,7 +76,7 @@ func newHTTPRequest(env *Environ) (*http.Request, error) {
 		ProtoMajor: major,
 		ProtoMinor: minor,
 		Header:     httpHeader(env),
-		Host:       env.Headers["HTTP_HOST"],
+		Host:       env.Get("HTTP_HOST"),
 		RemoteAddr: env.RemoteAddr,
 		RequestURI: target,
 		Body:       http.NoBody,
@@ -96,12 +96,13 @@ func newHTTPRequest(env *Environ) (*http.Request, error) {
 // and Transfer-Encoding in Request.TransferEncoding, as net/http does.
 func httpHeader(env *Environ) http.Header {
 	h := make(http.Header, len(env.Headers)+2)
-	for k, v := range env.Headers {
+	for _, v := range env.Headers {
+		k := v.Name
 		if k == "HTTP_HOST" || k == "HTTP_TRANSFER_ENCODING" || !strings.HasPrefix(k, "HTTP_") {
 			continue
 		}
 		name := textproto.CanonicalMIMEHeaderKey(strings.ReplaceAll(k[len("HTTP_"):], "_", "-"))
-		h[name] = []string{v}
+		h[name] = []string{v.Value}
 	}
 	if env.ContentType != "" {
 		h["Content-Type"] = []string{env.ContentType}
@@ -118,7 +119,7 @@ func httpHeader(env *Environ) http.Header {
 func setHTTPBody(r *http.Request, env *Environ) {
 	if n, err := strconv.ParseInt(env.ContentLength, 10, 64); err == nil {
 		r.ContentLength = n
-	} else if te := env.Headers["HTTP_TRANSFER_ENCODING"]; te != "" {
+	} else if te := env.Get("HTTP_TRANSFER_ENCODING"); te != "" {
 		r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 	}
 	if r.ContentLength != 0 && env.Input != nil {

@@ -205,7 +205,7 @@ func envApp(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	in, _ := io.ReadAll(env.Input)
 	lines := []string{
 		env.RequestMethod, env.PathInfo, env.QueryString, env.ContentType, env.ContentLength,
-		env.ServerProtocol, env.RemoteAddr, env.Headers["HTTP_HOST"], env.Headers["HTTP_X_MULTI"],
+		env.ServerProtocol, env.RemoteAddr, env.Get("HTTP_HOST"), env.Get("HTTP_X_MULTI"),
 		env.URLScheme, string(in),
 	}
 	start("200 OK", []gateway.Header{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-App", Value: "yes"}}, nil)

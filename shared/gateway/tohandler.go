@@ -53,7 +53,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Tells net/http to drop the connection without logging.
 		panic(http.ErrAbortHandler)
 	}
-	if x.input.err == nil && x.enc.KeepAlive() && r.Header.Get("Expect") == "" {
+	if x.inputErr() == nil && x.enc.KeepAlive() && r.Header.Get("Expect") == "" {
 		// With full duplex on, net/http closes a connection whose body
 		// the handler left unread; read the rest (RFC 9112 6.3) so it
 		// can carry the next request.
@@ -70,13 +70,14 @@ func (x *Exchange) beginHTTP(s *Server, w http.ResponseWriter, r *http.Request) 
 		version = http1.HTTP10
 	}
 	x.enc.ResetTo(version, r.Method == "HEAD", !r.Close)
-	x.input.r = httpInput{r.Body}
 	if err := checkTarget(r); err != nil {
 		x.enc.DisableKeepAlive()
 		x.answer(400, err.Error())
 		return
 	}
-	x.body = x.runApp(s.environFromHTTP(r, &x.input))
+	env := s.environFromHTTP(r, httpInput{r.Body})
+	x.in = &env.in
+	x.body = x.runApp(env)
 }
 
 // checkTarget refuses what net/http accepts in a request-target but the
@@ -175,13 +176,14 @@ func (s *Server) environFromHTTP(r *http.Request, body io.Reader) *Environ {
 		ServerPort:     s.Port,
 		ServerProtocol: r.Proto,
 		RequestURI:     r.RequestURI,
-		Headers:        make(map[string]string, len(r.Header)+1),
-		Input:          body,
 		Errors:         logWriter{s},
 		URLScheme:      "http",
 		Multithread:    s.Multithread,
 		Multiprocess:   s.Multiprocess,
 	}
+	e.in.r = body
+	e.Input = &e.in
+	e.Headers = e.vars[:0]
 	if r.TLS != nil {
 		e.URLScheme = "https"
 	}
@@ -193,15 +195,16 @@ func (s *Server) environFromHTTP(r *http.Request, body io.Reader) *Environ {
 		e.ServerName, e.ServerPort = serverAddr(r)
 	}
 	for name, vs := range r.Header {
-		if fieldIs(name, "Content-Type") || fieldIs(name, "Content-Length") {
+		if fieldIs(name, "Content-Type") || fieldIs(name, "Content-Length") || hasUnderscore(name) {
+			// See addField.
 			continue
 		}
-		addField(e, name, strings.Join(vs, ", "))
+		e.addHeader(cgiName(name), strings.Join(vs, ", "))
 	}
 	if len(r.TransferEncoding) > 0 {
-		e.Headers["HTTP_TRANSFER_ENCODING"] = strings.Join(r.TransferEncoding, ", ")
+		e.setHeader("HTTP_TRANSFER_ENCODING", strings.Join(r.TransferEncoding, ", "))
 	}
-	e.Headers["HTTP_HOST"] = r.Host
+	e.setHeader("HTTP_HOST", r.Host)
 	return e
 }
 
