@@ -1,0 +1,114 @@
+// Command 04-select is the article's non-blocking server rebuilt on
+// select(2): one goroutine, one readiness loop, many connections. It
+// watches the listening socket, a wake-up pipe and every connection with
+// select, and hands each ready descriptor to the shared connection state
+// machine (lbws/shared/loop), which reads, parses, runs the app and
+// writes without ever blocking on a socket.
+//
+// Run it from the repository root and try it:
+//
+//	go run ./04-select                      # listens on 127.0.0.1:8888
+//	curl -i http://127.0.0.1:8888/hello     # 200 "Hello World" after 200 ms
+//	curl -i --data-binary @go.work http://127.0.0.1:8888/echo
+//	./04-select/wrk.sh                      # the article's load test
+//	go run ./04-select -workers 0           # the app inline, as the article does
+//
+// Flags:
+//
+//	-addr host:port        where to listen (default 127.0.0.1:8888)
+//	-delay d               how long /hello sleeps (default 200ms, the article's time.sleep(0.2))
+//	-v                     log one line per request: client, method, path, status, bytes, time
+//	-workers n             goroutines that run the app (default 10000); 0 runs it inside the loop
+//	-header-timeout d      a request head must arrive within d (default 5s, else 408)
+//	-body-timeout d        its body within d of the head (default 10s, else 408)
+//	-write-timeout d       a client must take some of its response within d (default 10s)
+//	-idle-timeout d        a keep-alive connection may wait d for its next request (default 60s)
+//	-h                     this help
+//
+// What it teaches: readiness. select tells the loop which descriptors can
+// be read or written without blocking, so one goroutine can serve
+// thousands of connections, each costing a few hundred bytes while it is
+// idle. It does not make the app faster: the article's select server
+// calls the app inside the loop, so while /hello sleeps 200 ms nothing
+// else happens, and it answers at most 5 requests a second, like 02.
+// -workers 0 shows that. By default the app runs on a bounded pool of
+// worker goroutines instead, which hand their responses back to the loop
+// and wake it through a pipe; then 1000 connections get 5000 requests a
+// second (Little's law: 1000 / 0.2 s).
+//
+// select's own limits show too: every call passes the whole set of
+// descriptors and the kernel scans it (O(n) per call), and an fd_set
+// holds only descriptors below FD_SETSIZE, 1024. A connection that gets a
+// higher descriptor (wrk -c 1100) is answered 503 and closed, and the
+// server logs it once per burst; 05-poll lifts that limit.
+//
+// SIGINT or SIGTERM stops accepting, closes idle connections, lets the
+// requests in flight finish (for up to 5 s), and exits with status 0.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"time"
+
+	"lbws/shared/apps"
+	"lbws/shared/loop"
+	"lbws/shared/sock"
+	"lbws/shared/stage"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8888", "listen on `host:port` (port 0 lets the kernel pick)")
+	delay := flag.Duration("delay", 200*time.Millisecond, "how long /hello sleeps (the article's time.sleep(0.2))")
+	cfg := loop.Config{}
+	flag.BoolVar(&cfg.Verbose, "v", false, "log one line per request: client, method, path, status, bytes, time")
+	cfg.AddFlags(flag.CommandLine)
+	flag.Usage = usage
+	flag.Parse()
+	if flag.NArg() > 0 {
+		usage()
+		os.Exit(2)
+	}
+	cfg.App = apps.Mux(*delay)
+	cfg.Log = log.New(os.Stderr, "04-select: ", log.Ltime|log.Lmicroseconds)
+
+	lfd, err := sock.Listen(*addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	local, err := sock.LocalAddr(lfd)
+	if err != nil {
+		log.Fatal(err)
+	}
+	printTry(local, *delay, cfg.Workers)
+	stop := stage.StopOnSignal(cfg.Log, "closing idle connections, finishing requests in flight, then exiting")
+	if err := serve(stop, lfd, cfg); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// usage prints what the stage teaches and its flags.
+func usage() {
+	out := flag.CommandLine.Output()
+	fmt.Fprintf(out, "usage: 04-select [flags]\n\n")
+	fmt.Fprintf(out, "The article's non-blocking server on select(2): one readiness loop for\n"+
+		"every connection, the app on a pool of workers (or inline with -workers 0).\n\n")
+	flag.PrintDefaults()
+}
+
+// printTry tells the reader what to run against the server just started.
+func printTry(addr string, delay time.Duration, workers int) {
+	host, port, _ := net.SplitHostPort(addr)
+	url := "http://" + addr
+	model := fmt.Sprintf("the app on up to %d workers", workers)
+	if workers == 0 {
+		model = "the app inline in the loop"
+	}
+	fmt.Printf("04-select: serving apps.Mux on %s, one select loop, %s (Ctrl-C stops)\n", url, model)
+	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
+	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
+	fmt.Printf("load: HOST=%s PORT=%s ./04-select/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
+}

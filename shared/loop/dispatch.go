@@ -1,0 +1,326 @@
+package loop
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"time"
+
+	"lbws/shared/http1"
+)
+
+// begin dispatches a request whose head is complete: head is its bytes
+// (viewed by req) and more reports whether bytes after it were already
+// received. Without a body and without workers the app runs right here,
+// inside the loop; otherwise the request keeps a copy of its head and
+// runs on a worker, or once its body has arrived.
+func (c *Conn) begin(req *http1.Request, head []byte, more bool) {
+	l := c.l
+	s := newSlot(c)
+	if l.cfg.Verbose {
+		s.method, s.target, s.start = string(req.Method), string(req.Target), time.Now()
+	}
+	if !req.KeepAlive {
+		// RFC 9112 9.6: after "close" the server processes no further
+		// request on the connection.
+		c.noMore = true
+	}
+	s.opt.Close = c.noMore || l.stopping
+	var bi *bodyIn
+	if req.HasBody() {
+		bi = &bodyIn{s: s}
+		bi.dec.Reset(req, l.cfg.Limits.MaxBody)
+		if err := bodyRefused(&bi.dec, req, l); err != nil {
+			// Over a limit already by its declared length: answered
+			// at once, without waiting for the body (RFC 9110 10.1.1).
+			c.dropParser()
+			c.answer(s, err.Status, err.Reason)
+			return
+		}
+	}
+	if l.inline && bi == nil {
+		s.inline = true
+		c.slots = append(c.slots, s)
+		s.x = l.gw.Start(req, nil, c.remote, s.opt) // the app runs now, in the loop
+		c.dropParser()
+		return
+	}
+	// The app runs later: give the request its own copy of the head. A
+	// finished Parser re-points its Request at the bytes it is given.
+	s.head = getBuffer(len(head))
+	s.head.b = append(s.head.b[:0], head...)
+	s.parser, c.parser = c.parser, nil
+	s.parser.Parse(s.head.b)
+	s.req = s.parser.Request()
+	c.slots = append(c.slots, s)
+	if bi != nil {
+		c.body = bi
+		c.bodyBy = l.clock() + int64(l.cfg.BodyTimeout)
+		if req.Expect100 && !more {
+			// The client waits for this before it sends the body
+			// (RFC 9110 10.1.1); it goes out in its turn in the queue.
+			s.interim = http1.Continue
+		}
+	}
+	if l.inline {
+		bi.inline = true
+		s.inline = true
+		s.bodyBuf = getBuffer(int(min(max(req.ContentLength, 0), smallSize)))
+		return
+	}
+	c.dispatch(s, bi)
+}
+
+// bodyRefused returns the error for a body refused before it arrives: a
+// Content-Length over the limit, or over the inline limit without
+// workers (413).
+func bodyRefused(dec *http1.BodyDecoder, req *http1.Request, l *Loop) *http1.Error {
+	if _, _, _, err := dec.Decode(nil); err != nil && err != http1.ErrNeedMore {
+		if perr, ok := err.(*http1.Error); ok {
+			return perr
+		}
+		return &http1.Error{Status: 400, Reason: err.Error()}
+	}
+	if l.inline && req.ContentLength > l.cfg.MaxInlineBody {
+		return &http1.Error{Status: 413, Reason: fmt.Sprintf("a request body for an inline app may hold at most %d bytes", l.cfg.MaxInlineBody)}
+	}
+	return nil
+}
+
+// dispatch hands request s to a worker, its body (if bi is set) through
+// a pipe. A full pool, or no body memory left, is answered 503.
+func (c *Conn) dispatch(s *slot, bi *bodyIn) {
+	l := c.l
+	if bi != nil {
+		p := newBodyPipe(c, l.cfg.BodyBuffer)
+		if p == nil {
+			c.busy(s, "request body memory is exhausted")
+			return
+		}
+		bi.pipe, s.pipe, s.input = p, p, p
+	}
+	if !l.pool.Submit(s) {
+		if s.pipe != nil {
+			s.pipe.closeRead()
+		}
+		c.busy(s, "every worker is busy")
+	}
+}
+
+// startInline runs the app of s inside the loop, now that its body is
+// here. This is the article's model: the loop does nothing else until
+// the app returns.
+func (c *Conn) startInline(s *slot) {
+	l := c.l
+	s.x = l.gw.Start(s.req, bytes.NewReader(s.bodyBuf.b), c.remote, s.opt)
+	s.releaseHead()
+}
+
+// answer makes s a fixed error response with status and reason (and
+// Connection: close), and stops the connection from taking further
+// requests. If s is not yet in the queue it is appended.
+func (c *Conn) answer(s *slot, status int, reason string) {
+	c.fix(s, http1.ErrorResponse(status, reason), status)
+}
+
+// busy answers s with 503 and Retry-After: the server is overloaded now,
+// and the client may try again shortly (RFC 9110 15.6.4, 10.2.3). It is
+// logged once per burst.
+func (c *Conn) busy(s *slot, why string) {
+	c.l.busyLog.hit(c.l, "503: %s", why)
+	c.fix(s, busyResponse(why), 503)
+}
+
+// fix turns s into the fixed response resp.
+func (c *Conn) fix(s *slot, resp []byte, status int) {
+	s.fixed, s.interim, s.mustClose = resp, nil, true
+	s.res.Status = status
+	if s.inline && s.bodyBuf != nil {
+		c.l.releaseBody(int64(len(s.bodyBuf.b)))
+		putBuffer(s.bodyBuf)
+		s.bodyBuf = nil
+	}
+	s.inline = false
+	s.releaseHead()
+	if c.body != nil && c.body.s == s {
+		// The body will not be read: its framing is lost.
+		c.body, c.bodyBy = nil, 0
+		c.dropIn()
+	}
+	c.noMore = true
+	for _, q := range c.slots {
+		if q == s {
+			return
+		}
+	}
+	c.slots = append(c.slots, s)
+}
+
+// unqueue removes s, which has not started, from the queue.
+func (c *Conn) unqueue(s *slot) {
+	for i, q := range c.slots {
+		if q == s {
+			c.slots = append(c.slots[:i], c.slots[i+1:]...)
+			break
+		}
+	}
+	c.drop(s)
+}
+
+// busyResponse is ErrorResponse(503) with a Retry-After field.
+func busyResponse(why string) []byte {
+	r := http1.ErrorResponse(503, why)
+	i := bytes.Index(r, []byte("\r\n\r\n"))
+	return append(r[:i:i], append([]byte("\r\nRetry-After: 1"), r[i:]...)...)
+}
+
+// pull moves response bytes from the head of the queue into the output
+// buffer while it is under its bound, and retires each response that is
+// all there. It reports whether it did anything.
+func (c *Conn) pull() bool {
+	l := c.l
+	progress := false
+	for len(c.slots) > 0 && !c.closed {
+		room := l.cfg.OutputBuffer - c.outPending()
+		if room <= 0 {
+			break
+		}
+		s := c.slots[0]
+		if c.out == nil {
+			c.out = getBuffer(largeSize)
+		}
+		before := len(c.out.b)
+		c.out.b = c.fill(s, c.out.b, room)
+		if len(c.out.b) > before {
+			progress = true
+		}
+		if !s.finished {
+			break
+		}
+		c.retire(s)
+		progress = true
+	}
+	if c.out != nil && c.outPending() == 0 {
+		putBuffer(c.out)
+		c.out, c.outOff = nil, 0
+	}
+	return progress
+}
+
+// fill appends to out what s has ready, about room bytes at most, and
+// marks s finished when its whole response is in out.
+func (c *Conn) fill(s *slot, out []byte, room int) []byte {
+	if s.interim != nil {
+		out = append(out, s.interim...)
+		s.interim = nil
+	}
+	switch {
+	case s.fixed != nil:
+		out = append(out, s.fixed...)
+		s.fixed, s.finished = nil, true
+	case s.inline && s.x == nil:
+		// Waiting for its body.
+	case s.inline:
+		var done bool
+		var err error
+		out, done, err = s.x.Next(out, room)
+		if done || err != nil {
+			s.res, s.resErr = s.x.Result(), err
+			c.drop(s)
+			s.finished = true
+		}
+	default:
+		out, s.finished = s.take(out, len(out)+room)
+	}
+	return out
+}
+
+// retire takes the head response, all of which is in the output buffer,
+// off the queue: it logs the -v line and decides whether the connection
+// carries on. A response without keep-alive ends it: later requests are
+// dropped unanswered (RFC 9112 9.6).
+func (c *Conn) retire(s *slot) {
+	l := c.l
+	c.slots[0] = nil
+	c.slots = c.slots[1:]
+	if len(c.slots) == 0 {
+		c.slots = c.slots[:0:0]
+	}
+	if l.cfg.Verbose && s.method != "" {
+		l.logf(true, "%s %s %s %d %dB %v", c.remote, s.method, s.target, s.res.Status, s.res.Bytes, time.Since(s.start).Round(10*time.Microsecond))
+	}
+	if s.resErr != nil {
+		l.logf(l.cfg.Verbose, "%s %s %s: %v", c.remote, s.method, s.target, s.resErr)
+	}
+	if s.res.KeepAlive && s.resErr == nil && !s.mustClose {
+		return
+	}
+	c.noMore = true
+	for _, q := range c.slots {
+		c.drop(q)
+	}
+	c.slots = nil
+	if c.body != nil {
+		if c.body.pipe != nil {
+			c.body.pipe.finish(errClientGone)
+		}
+		c.body, c.bodyBy = nil, 0
+	}
+	c.dropIn()
+	c.dropParser()
+}
+
+// drop releases what s holds on the loop's side. A worker still running
+// it is told to stop (its exchange is released by the worker).
+func (c *Conn) drop(s *slot) {
+	l := c.l
+	if s.x != nil {
+		s.x.Release()
+		s.x = nil
+	}
+	if s.bodyBuf != nil {
+		l.releaseBody(int64(len(s.bodyBuf.b)))
+		putBuffer(s.bodyBuf)
+		s.bodyBuf = nil
+	}
+	if s.inline || s.fixed != nil || s.finished {
+		s.releaseHead()
+		return
+	}
+	// A worker's slot: the worker owns its head and its exchange.
+	s.abandon()
+}
+
+// burst logs a kind of event at most once a second, with the count of
+// those it did not log.
+type burst struct {
+	last int64 // loop time of the last line; 0: none yet
+	n    int   // events since then
+}
+
+// hit records one event and logs it if the last line is a second old.
+func (b *burst) hit(l *Loop, format string, args ...any) {
+	b.n++
+	now := l.clock()
+	if b.last != 0 && now-b.last < int64(time.Second) {
+		return
+	}
+	if b.n > 1 {
+		format += fmt.Sprintf(" (%d times since the last line)", b.n)
+	}
+	l.logf(true, format, args...)
+	b.last, b.n = now, 0
+}
+
+// logger returns a logger that discards when lg is nil.
+func logger(lg *log.Logger) *log.Logger {
+	if lg == nil {
+		return log.New(discard{}, "", 0)
+	}
+	return lg
+}
+
+// discard is an io.Writer that drops everything.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

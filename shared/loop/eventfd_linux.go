@@ -1,0 +1,68 @@
+package loop
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// eventfdWaker wakes the loop through an eventfd(2): a 64-bit counter in
+// the kernel that is readable while it is not zero. It is one descriptor
+// instead of a pipe's two, and however many wake-ups are written, one
+// 8-byte read consumes them all.
+type eventfdWaker struct {
+	fd int // the eventfd, non-blocking
+}
+
+// NewEventfdWaker returns a Waker made of a non-blocking eventfd.
+func NewEventfdWaker() (Waker, error) {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("loop: eventfd: %w", err)
+	}
+	return &eventfdWaker{fd: fd}, nil
+}
+
+// Fd returns the eventfd.
+func (e *eventfdWaker) Fd() int { return e.fd }
+
+// Wake adds 1 to the counter. EAGAIN means the counter is at its
+// maximum: it is readable already.
+func (e *eventfdWaker) Wake() error {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	for {
+		_, err := unix.Write(e.fd, one[:])
+		switch err {
+		case nil, unix.EAGAIN:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return fmt.Errorf("loop: wake: %w", err)
+	}
+}
+
+// Drain reads the counter, which resets it to zero.
+func (e *eventfdWaker) Drain() error {
+	var buf [8]byte
+	for {
+		_, err := unix.Read(e.fd, buf[:])
+		switch err {
+		case nil, unix.EAGAIN:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return fmt.Errorf("loop: drain eventfd: %w", err)
+	}
+}
+
+// Close closes the eventfd.
+func (e *eventfdWaker) Close() error {
+	if err := unix.Close(e.fd); err != nil {
+		return fmt.Errorf("loop: close eventfd: %w", err)
+	}
+	return nil
+}

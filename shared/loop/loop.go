@@ -1,0 +1,450 @@
+package loop
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/gateway"
+	"lbws/shared/sock"
+)
+
+// acceptBatch bounds the connections a level-triggered loop accepts per
+// readiness report, so a flood of new connections cannot starve the
+// established ones; the listening socket is reported again if more wait.
+const acceptBatch = 64
+
+// Loop is one event loop's state: its listening socket, its connections,
+// its timers, its wake-up descriptor and the worker pool it uses. A stage
+// drives it from its readiness loop (see the package comment); every
+// method except Stop and StopOn must be called from that one goroutine.
+type Loop struct {
+	cfg    Config          // with defaults applied
+	gw     *gateway.Server // runs the app for each request
+	pool   *Pool           // the workers; nil when the app runs inline
+	inline bool            // Workers == 0: the app runs in the loop
+	owns   bool            // the loop made pool and closes it
+	log    *log.Logger     // where lines go
+	sys    sysIO           // the kernel, for connection descriptors
+
+	lfd       int   // the listening socket, non-blocking
+	listening bool  // lfd is open and watched
+	pauseTill int64 // accepting is paused until then (EMFILE); 0: not paused
+	waker     Waker // workers wake the loop through it
+
+	scratch []byte  // every read lands here
+	conns   []*Conn // the open connections, in no order
+	byFd    []*Conn // the open connections by descriptor number
+	timers  timers  // connections by next deadline
+
+	epoch time.Time // loop time is nanoseconds since epoch (monotonic)
+	now   int64     // loop time cached for this turn
+	nowOK bool      // now is fresh for this turn
+
+	mu          sync.Mutex // guards the fields below (workers post)
+	ready       []*Conn    // connections posted by workers since the last OnWake
+	wakePending bool       // the waker has been woken and not drained
+	closed      bool       // Close was called: nothing to wake
+
+	spare    []*Conn       // the previous ready slice, reused
+	stopReq  atomic.Bool   // Stop was called
+	stopping bool          // shutting down: not accepting, finishing requests
+	stopBy   int64         // loop time when the shutdown ends regardless
+	quit     chan struct{} // closed by Close, ends StopOn's goroutine
+	bodyMem  atomic.Int64  // request-body bytes buffered now
+	changed  []*Conn       // returned by OnWake and Expire
+	accepted []*Conn       // returned by Accept
+
+	busyLog, fdLog, acceptLog burst // lines logged once a second at most
+}
+
+// New returns a loop serving cfg.App on the listening socket lfd, woken
+// through w. The loop owns lfd and w from then on (Close closes them).
+// lfd is made non-blocking.
+func New(lfd int, w Waker, cfg Config) (*Loop, error) {
+	cfg = cfg.withDefaults()
+	local, err := sock.LocalAddr(lfd)
+	if err != nil {
+		return nil, fmt.Errorf("loop: %w", err)
+	}
+	host, port, err := net.SplitHostPort(local)
+	if err != nil {
+		return nil, fmt.Errorf("loop: listening address %q: %w", local, err)
+	}
+	if err := unix.SetNonblock(lfd, true); err != nil {
+		return nil, fmt.Errorf("loop: listening socket: %w", err)
+	}
+	l := &Loop{
+		cfg:       cfg,
+		log:       logger(cfg.Log),
+		sys:       unixIO{},
+		lfd:       lfd,
+		listening: true,
+		waker:     w,
+		scratch:   make([]byte, scratchSize),
+		epoch:     time.Now(),
+		quit:      make(chan struct{}),
+		inline:    cfg.Workers == 0 && cfg.Pool == nil,
+	}
+	l.gw = &gateway.Server{App: cfg.App, Name: host, Port: port, Multithread: !l.inline, Log: l.log}
+	switch {
+	case cfg.Pool != nil:
+		l.pool = cfg.Pool
+	case !l.inline:
+		l.pool, l.owns = NewPool(cfg.Workers, cfg.Queue), true
+	}
+	return l, nil
+}
+
+// ListenFd returns the listening socket.
+func (l *Loop) ListenFd() int { return l.lfd }
+
+// WakeFd returns the descriptor to watch for wake-ups from workers.
+func (l *Loop) WakeFd() int { return l.waker.Fd() }
+
+// Accepting reports whether the stage should watch the listening socket:
+// not after Stop, nor while accepting is paused (see Accept).
+func (l *Loop) Accepting() bool {
+	if !l.listening {
+		return false
+	}
+	if l.pauseTill != 0 && l.clock() >= l.pauseTill {
+		l.pauseTill = 0
+	}
+	return l.pauseTill == 0
+}
+
+// Conns returns the open connections, for a stage that builds its
+// interest set every turn (select, poll). The slice is the loop's own:
+// copy what you need before calling any handler.
+func (l *Loop) Conns() []*Conn { return l.conns }
+
+// Conn returns the open connection on descriptor fd, or nil.
+func (l *Loop) Conn(fd int) *Conn {
+	if fd < 0 || fd >= len(l.byFd) {
+		return nil
+	}
+	return l.byFd[fd]
+}
+
+// Accept accepts the connections waiting on the listening socket (up to
+// acceptBatch, or all of them if the loop is edge-triggered) and returns
+// them, each wanting Read. It returns an error only if the listening
+// socket fails; a descriptor shortage (EMFILE) pauses accepting for a
+// moment instead, and is logged.
+func (l *Loop) Accept() ([]*Conn, error) {
+	l.accepted = l.accepted[:0]
+	for i := 0; l.Accepting() && (l.cfg.Edge || i < acceptBatch); i++ {
+		fd, remote, err := sock.AcceptNonblock(l.lfd)
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) {
+				break
+			}
+			pause, retry := sock.RetryAfter(err)
+			if !retry {
+				return l.accepted, fmt.Errorf("loop: %w", err)
+			}
+			if pause > 0 {
+				l.acceptLog.hit(l, "%v: pausing accept for %v", err, pause)
+				l.pauseTill = l.clock() + int64(pause)
+			}
+			continue
+		}
+		if l.cfg.MaxFD > 0 && fd >= l.cfg.MaxFD {
+			l.refuseFD(fd)
+			continue
+		}
+		// Responses are written whole; do not let Nagle's algorithm
+		// hold the end of one back (net/http sets it too).
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		c := l.add(fd, remote)
+		c.update()
+		l.accepted = append(l.accepted, c)
+	}
+	return l.accepted, nil
+}
+
+// add makes a Conn for descriptor fd and registers it.
+func (l *Loop) add(fd int, remote string) *Conn {
+	c := &Conn{l: l, fd: fd, remote: remote, fresh: true, ti: -1, li: len(l.conns)}
+	c.headBy = l.clock() + int64(l.cfg.HeaderTimeout)
+	l.conns = append(l.conns, c)
+	for fd >= len(l.byFd) {
+		l.byFd = append(l.byFd, nil)
+	}
+	l.byFd[fd] = c
+	return c
+}
+
+// forget removes a closed connection from the loop's tables.
+func (l *Loop) forget(c *Conn) {
+	last := l.conns[len(l.conns)-1]
+	l.conns[c.li], last.li = last, c.li
+	l.conns[len(l.conns)-1] = nil
+	l.conns = l.conns[:len(l.conns)-1]
+	if l.byFd[c.fd] == c {
+		l.byFd[c.fd] = nil
+	}
+	l.timers.set(c, 0)
+}
+
+// refuseFD answers a connection whose descriptor the readiness API
+// cannot watch (select's FD_SETSIZE) with 503 and closes it, without
+// blocking: the response is small enough for an empty send buffer.
+func (l *Loop) refuseFD(fd int) {
+	l.fdLog.hit(l, "descriptor %d is at or above the %d that select can watch: answered 503 and closed", fd, l.cfg.MaxFD)
+	unix.Write(fd, busyResponse(fmt.Sprintf("too many connections for select (descriptor %d >= FD_SETSIZE %d)", fd, l.cfg.MaxFD)))
+	unix.Shutdown(fd, unix.SHUT_WR)
+	var buf [1024]byte
+	for i := 0; i < 8; i++ {
+		if n, err := unix.Read(fd, buf[:]); n <= 0 || err != nil {
+			break
+		}
+	}
+	unix.Close(fd)
+}
+
+// OnReadable handles a readiness report for reading (or an error or
+// hang-up) on c, and returns what c wants next.
+func (l *Loop) OnReadable(c *Conn) Want {
+	if c.closed {
+		return Close
+	}
+	if c.wantsRead() {
+		c.readSocket()
+	} else {
+		c.probe()
+	}
+	c.advance()
+	return c.update()
+}
+
+// OnWritable handles a readiness report for writing on c, and returns
+// what c wants next.
+func (l *Loop) OnWritable(c *Conn) Want {
+	if c.closed {
+		return Close
+	}
+	c.advance()
+	return c.update()
+}
+
+// OnWake handles a wake-up: it drains the waker, carries on with every
+// connection a worker posted (response bytes to write, room in a body
+// pipe), and begins the shutdown if Stop was called. It returns the
+// connections whose Want may have changed; the slice is valid until the
+// next call of OnWake or Expire.
+func (l *Loop) OnWake() []*Conn {
+	if err := l.waker.Drain(); err != nil {
+		l.logf(true, "%v", err)
+	}
+	l.mu.Lock()
+	batch := l.ready
+	l.ready, l.wakePending = l.spare[:0], false
+	l.mu.Unlock()
+	l.changed = l.changed[:0]
+	if l.stopReq.Load() && !l.stopping {
+		l.beginStop()
+	}
+	for i, c := range batch {
+		batch[i] = nil
+		c.posted.Store(false)
+		if c.closed {
+			continue
+		}
+		c.advance()
+		c.update()
+		l.changed = append(l.changed, c)
+	}
+	l.spare = batch[:0]
+	return l.changed
+}
+
+// post puts c on the loop's ready list and wakes the loop, once per batch:
+// a worker that finishes while the loop is already woken adds c to the
+// list and writes nothing. Any goroutine may call it.
+func (l *Loop) post(c *Conn) {
+	if !c.posted.CompareAndSwap(false, true) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.ready = append(l.ready, c)
+	if !l.wakePending {
+		l.wakePending = true
+		if err := l.waker.Wake(); err != nil {
+			l.logf(true, "%v", err)
+		}
+	}
+}
+
+// Timeout returns how long the readiness wait may block: until the
+// earliest deadline of a connection, of the paused accept, or of the
+// shutdown; -1 if there is none.
+func (l *Loop) Timeout() time.Duration {
+	l.nowOK = false
+	now := l.clock()
+	l.nowOK = false // the wait starts a new turn
+	next := l.timers.next()
+	for _, t := range []int64{l.pauseTill, l.stopByIf()} {
+		if t != 0 && (next == 0 || t < next) {
+			next = t
+		}
+	}
+	if next == 0 {
+		return -1
+	}
+	return time.Duration(max(next-now, 0))
+}
+
+// stopByIf returns the shutdown deadline while stopping, else 0.
+func (l *Loop) stopByIf() int64 {
+	if l.stopping {
+		return l.stopBy
+	}
+	return 0
+}
+
+// Expire handles every connection whose deadline has passed (408, idle
+// close, write timeout, end of a lingering close) and returns them; the
+// slice is valid until the next call of OnWake or Expire.
+func (l *Loop) Expire() []*Conn {
+	now := l.clock()
+	l.changed = l.changed[:0]
+	for len(l.timers) > 0 && l.timers[0].due <= now {
+		c := l.timers[0]
+		c.expire(now)
+		if !c.closed {
+			c.advance()
+			c.update()
+			if c.ti >= 0 && c.due <= now {
+				// No state matched the deadline: never spin on it.
+				l.logf(true, "%s: loop: deadline with nothing to do; closing", c.remote)
+				c.close()
+			}
+		}
+		l.changed = append(l.changed, c)
+	}
+	return l.changed
+}
+
+// Stop begins a graceful shutdown: the loop stops accepting, closes idle
+// connections, lets requests in flight finish (for up to ShutdownTimeout)
+// and then Finished reports true. Any goroutine may call it.
+func (l *Loop) Stop() {
+	l.stopReq.Store(true)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.waker.Wake()
+	}
+}
+
+// StopOn calls Stop when stop is closed (unless the loop is closed
+// first).
+func (l *Loop) StopOn(stop <-chan struct{}) {
+	go func() {
+		select {
+		case <-stop:
+			l.Stop()
+		case <-l.quit:
+		}
+	}()
+}
+
+// beginStop closes the listening socket and every idle connection, and
+// marks the others to close once their last response is out.
+func (l *Loop) beginStop() {
+	l.stopping = true
+	l.stopBy = l.clock() + int64(l.cfg.ShutdownTimeout)
+	l.closeListener()
+	for _, c := range append([]*Conn(nil), l.conns...) {
+		if len(c.slots) == 0 && c.body == nil && c.outPending() == 0 {
+			c.close()
+		} else {
+			c.noMore = true
+			c.advance()
+			c.update()
+		}
+		l.changed = append(l.changed, c)
+	}
+}
+
+// closeListener closes the listening socket: new connections are refused
+// by the kernel from now on.
+func (l *Loop) closeListener() {
+	if !l.listening {
+		return
+	}
+	l.listening = false
+	if err := unix.Close(l.lfd); err != nil {
+		l.logf(true, "loop: close listening socket: %v", err)
+	}
+}
+
+// Finished reports whether a shutdown is complete: every connection
+// closed, or the shutdown timeout passed.
+func (l *Loop) Finished() bool {
+	return l.stopping && (len(l.conns) == 0 || l.clock() >= l.stopBy)
+}
+
+// Close closes every connection (requests still running are abandoned),
+// the listening socket, the waker and, if the loop made it, the worker
+// pool.
+func (l *Loop) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	close(l.quit)
+	for len(l.conns) > 0 {
+		l.conns[len(l.conns)-1].close()
+	}
+	l.closeListener()
+	if l.owns {
+		l.pool.Close()
+	}
+	return l.waker.Close()
+}
+
+// clock returns loop time: nanoseconds since the loop began, read once
+// per turn of the readiness loop.
+func (l *Loop) clock() int64 {
+	if !l.nowOK {
+		l.now = int64(time.Since(l.epoch))
+		l.nowOK = true
+	}
+	return l.now
+}
+
+// reserveBody charges n bytes of request body to the loop's budget, or
+// reports false if that would exceed it.
+func (l *Loop) reserveBody(n int64) bool {
+	if l.bodyMem.Add(n) > l.cfg.BodyMemory {
+		l.bodyMem.Add(-n)
+		return false
+	}
+	return true
+}
+
+// releaseBody gives n bytes back to the budget.
+func (l *Loop) releaseBody(n int64) { l.bodyMem.Add(-n) }
+
+// logf logs a line when on is true.
+func (l *Loop) logf(on bool, format string, args ...any) {
+	if on {
+		l.log.Printf(format, args...)
+	}
+}

@@ -1,0 +1,213 @@
+package loop
+
+import (
+	"io"
+	"sync"
+	"time"
+
+	"lbws/shared/gateway"
+	"lbws/shared/http1"
+)
+
+// slot is one response in a connection's queue. Requests are answered in
+// the order they arrived (RFC 9112 9.3.2), whatever order their apps
+// finish in: each parsed request gets a slot at the tail of the queue, and
+// the loop writes only from the head slot.
+//
+// A slot is filled in one of three ways:
+//   - by a worker (Run): the worker starts the exchange, pulls its bytes
+//     and hands them over in chunks (put), waiting while the slot holds
+//     more than the connection's output bound;
+//   - by the loop itself (inline, -workers 0): the loop pulls the
+//     exchange x while the slot is at the head of the queue and the
+//     output is under its bound;
+//   - with fixed bytes (fixed): an error the loop answers itself (408,
+//     413, 431, 503, ...).
+type slot struct {
+	c *Conn // the connection
+
+	// Set by the loop before a worker starts, then read-only until the
+	// exchange has started.
+	req    *http1.Request          // the head, viewing head.b
+	head   *buffer                 // a copy of the head bytes
+	parser *http1.Parser           // the parser that req came from
+	input  io.Reader               // wsgi.input: a bodyPipe, a buffered body, or nil
+	opt    gateway.ExchangeOptions // Close is set when the connection ends after it
+
+	// Loop only.
+	interim   []byte            // bytes to send before the response (100 Continue)
+	fixed     []byte            // a complete response the loop answers itself
+	x         *gateway.Exchange // inline: the exchange the loop pulls
+	inline    bool              // the loop runs the app (Workers == 0)
+	pipe      *bodyPipe         // the body streamed to the worker, if any
+	bodyBuf   *buffer           // inline: the whole request body
+	mustClose bool              // the connection closes after this response
+	res       gateway.Result    // the outcome, once the slot is finished
+	resErr    error             // the response could not be completed
+	finished  bool              // every byte of the response is in c.out
+	method    string            // for the -v line
+	target    string            // for the -v line
+	start     time.Time         // when the head was complete, for the -v line
+
+	// Shared with the worker, under mu.
+	mu     sync.Mutex
+	room   sync.Cond // signalled when the loop has taken chunks, or gone
+	chunks []*buffer // response bytes the worker produced, in order
+	queued int       // bytes in chunks
+	done   bool      // the worker has finished: wres and werr are final
+	gone   bool      // the connection closed: the worker stops pulling
+	wres   gateway.Result
+	werr   error
+}
+
+// newSlot returns a slot for the next request of c.
+func newSlot(c *Conn) *slot {
+	s := &slot{c: c}
+	s.room.L = &s.mu
+	return s
+}
+
+// Run is the worker's part, a Task: start the exchange (the app runs
+// here, and may block), then pull the response in chunks and hand them
+// to the loop until it is complete or the connection is gone.
+func (s *slot) Run() {
+	l := s.c.l
+	opt := s.opt
+	opt.Sink = s.sink
+	x := l.gw.Start(s.req, s.input, s.c.remote, opt)
+	s.releaseHead()
+	var (
+		last *buffer
+		done bool
+		err  error
+	)
+	for {
+		last = getBuffer(largeSize)
+		last.b, done, err = x.Next(last.b, largeSize)
+		if done || err != nil {
+			break
+		}
+		if !s.put(last) {
+			last = nil
+			break
+		}
+	}
+	res := x.Result()
+	x.Release()
+	if s.pipe != nil {
+		s.pipe.closeRead()
+	}
+	// The last chunk and the end go over together: one wake-up for a
+	// response that fits in one chunk, the common case.
+	s.mu.Lock()
+	if last != nil && len(last.b) > 0 && !s.gone {
+		s.chunks = append(s.chunks, last)
+		s.queued += len(last.b)
+		last = nil
+	}
+	s.done, s.wres, s.werr = true, res, err
+	gone := s.gone
+	s.mu.Unlock()
+	putBuffer(last)
+	if !gone {
+		l.post(s.c)
+	}
+}
+
+// sink is PEP 3333's write() for a worker: the bytes go to the loop
+// before write returns, and write waits while the connection's output is
+// over its bound.
+func (s *slot) sink(p []byte) error {
+	for len(p) > 0 {
+		b := getBuffer(largeSize)
+		n := min(len(p), cap(b.b))
+		b.b = append(b.b[:0], p[:n]...)
+		p = p[n:]
+		if !s.put(b) {
+			return errClientGone
+		}
+	}
+	return nil
+}
+
+// put hands chunk b to the loop and waits while more than the output
+// bound is queued. It returns false if the connection is gone (b is then
+// dropped).
+func (s *slot) put(b *buffer) bool {
+	l := s.c.l
+	s.mu.Lock()
+	if s.gone {
+		s.mu.Unlock()
+		putBuffer(b)
+		return false
+	}
+	if len(b.b) == 0 {
+		s.mu.Unlock()
+		putBuffer(b)
+		return true
+	}
+	s.chunks = append(s.chunks, b)
+	s.queued += len(b.b)
+	s.mu.Unlock()
+	l.post(s.c)
+	s.mu.Lock()
+	for s.queued > l.cfg.OutputBuffer && !s.gone {
+		s.room.Wait()
+	}
+	gone := s.gone
+	s.mu.Unlock()
+	return !gone
+}
+
+// take moves queued chunks into out, up to about max bytes, and reports
+// whether the worker is done and everything has been taken. Loop only.
+func (s *slot) take(out []byte, max int) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := 0
+	for ; i < len(s.chunks) && len(out) < max; i++ {
+		b := s.chunks[i]
+		out = append(out, b.b...)
+		s.queued -= len(b.b)
+		putBuffer(b)
+		s.chunks[i] = nil
+	}
+	if i > 0 {
+		s.chunks = append(s.chunks[:0], s.chunks[i:]...)
+		s.room.Broadcast()
+	}
+	if s.done && len(s.chunks) == 0 {
+		s.res, s.resErr = s.wres, s.werr
+		return out, true
+	}
+	return out, false
+}
+
+// abandon tells a running worker that the connection is gone, so it stops
+// pulling and releases the exchange. Loop only.
+func (s *slot) abandon() {
+	s.mu.Lock()
+	s.gone = true
+	for i, b := range s.chunks {
+		putBuffer(b)
+		s.chunks[i] = nil
+	}
+	s.chunks, s.queued = nil, 0
+	s.room.Broadcast()
+	s.mu.Unlock()
+}
+
+// releaseHead gives the head copy and its parser back to their pools: the
+// exchange has copied what it needs.
+func (s *slot) releaseHead() {
+	putBuffer(s.head)
+	if s.parser != nil {
+		s.parser.Reset()
+		parserPool.Put(s.parser)
+	}
+	s.req, s.head, s.parser = nil, nil, nil
+}
+
+// parserPool recycles parsers, which keep their field slices between
+// requests; a connection holds one only while a head is incomplete.
+var parserPool = sync.Pool{New: func() any { return new(http1.Parser) }}
