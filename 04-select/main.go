@@ -22,7 +22,8 @@
 //	-header-timeout d      a request head must arrive within d (default 5s, else 408)
 //	-body-timeout d        its body within d of the head (default 10s, else 408)
 //	-write-timeout d       a client must take some of its response within d (default 10s)
-//	-idle-timeout d        a keep-alive connection may wait d for its next request (default 60s)
+//	-idle-timeout d        a keep-alive connection may wait d for its next request (default 30s)
+//	-shutdown d            at SIGINT or SIGTERM, wait d for the requests in flight (default 5s)
 //	-h                     this help
 //
 // What it teaches: readiness. select tells the loop which descriptors can
@@ -43,7 +44,8 @@
 // server logs it once per burst; 05-poll lifts that limit.
 //
 // SIGINT or SIGTERM stops accepting, closes idle connections, lets the
-// requests in flight finish (for up to 5 s), and exits with status 0.
+// requests in flight finish (for up to -shutdown), and exits with status
+// 0; a second signal exits at once.
 package main
 
 import (
@@ -61,21 +63,30 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8888", "listen on `host:port` (port 0 lets the kernel pick)")
-	delay := flag.Duration("delay", 200*time.Millisecond, "how long /hello sleeps (the article's time.sleep(0.2))")
-	cfg := loop.Config{}
-	flag.BoolVar(&cfg.Verbose, "v", false, "log one line per request: client, method, path, status, bytes, time")
-	cfg.AddFlags(flag.CommandLine)
+	var f stage.Flags
+	f.Register(flag.CommandLine)
+	f.RegisterHTTP(flag.CommandLine)
+	f.RegisterIdle(flag.CommandLine)
+	workers := flag.Int("workers", loop.DefaultWorkers, "most goroutines running the app at once; 0 runs it inline in the loop, as the article does")
 	flag.Usage = usage
 	flag.Parse()
 	if flag.NArg() > 0 {
 		usage()
 		os.Exit(2)
 	}
-	cfg.App = apps.Mux(*delay)
-	cfg.Log = log.New(os.Stderr, "04-select: ", log.Ltime|log.Lmicroseconds)
+	cfg := loop.Config{
+		App:             apps.Mux(f.Delay),
+		Workers:         *workers,
+		HeaderTimeout:   f.HeaderTimeout,
+		BodyTimeout:     f.BodyTimeout,
+		WriteTimeout:    f.WriteTimeout,
+		IdleTimeout:     f.IdleTimeout,
+		ShutdownTimeout: f.Shutdown * 9 / 10, // serve returns before stage.Run gives up on it
+		Verbose:         f.Verbose,
+		Log:             log.New(os.Stderr, "04-select: ", log.Ltime|log.Lmicroseconds),
+	}
 
-	lfd, err := sock.Listen(*addr)
+	lfd, err := sock.Listen(f.Addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -83,9 +94,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printTry(local, *delay, cfg.Workers)
-	stop := stage.StopOnSignal(cfg.Log, "closing idle connections, finishing requests in flight, then exiting")
-	if err := serve(stop, lfd, cfg); err != nil {
+	printTry(local, f.Delay, cfg.Workers)
+	err = stage.Run(cfg.Log, "closing idle connections, finishing the requests in flight, then exiting", f.Shutdown,
+		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+	if err != nil {
 		log.Fatal(err)
 	}
 }

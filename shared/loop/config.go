@@ -1,7 +1,6 @@
 package loop
 
 import (
-	"flag"
 	"log"
 	"time"
 
@@ -55,7 +54,7 @@ const (
 	DefaultHeaderTimeout   = 5 * time.Second
 	DefaultBodyTimeout     = 10 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
-	DefaultIdleTimeout     = 60 * time.Second
+	DefaultIdleTimeout     = 30 * time.Second
 	DefaultShutdownTimeout = 5 * time.Second
 )
 
@@ -159,15 +158,4 @@ func (c Config) withDefaults() Config {
 		c.MaxInlineBody = c.Limits.MaxBody
 	}
 	return c
-}
-
-// AddFlags defines the loop's flags on fs, with the defaults above, and
-// stores what they say in c: -workers, -header-timeout, -body-timeout,
-// -write-timeout, -idle-timeout. The stages 04, 05 and 06 share them.
-func (c *Config) AddFlags(fs *flag.FlagSet) {
-	fs.IntVar(&c.Workers, "workers", DefaultWorkers, "most goroutines running the app at once; 0 runs it inline in the loop, as the article does")
-	fs.DurationVar(&c.HeaderTimeout, "header-timeout", DefaultHeaderTimeout, "a request head must arrive within this time (else 408)")
-	fs.DurationVar(&c.BodyTimeout, "body-timeout", DefaultBodyTimeout, "a request body must arrive within this time of its head (else 408)")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", DefaultWriteTimeout, "a client must take some of its response within this time (else the connection closes)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", DefaultIdleTimeout, "a keep-alive connection may wait this long for its next request")
 }

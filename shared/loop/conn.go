@@ -223,7 +223,7 @@ func (c *Conn) parseHead(b []byte) (n int, ok bool) {
 		return len(b), false
 	}
 	c.headBy = 0
-	c.begin(c.parser.Request(), b[:hl], len(b) > hl)
+	c.begin(c.parser.Request(), b[:hl], len(b)-hl)
 	return hl, true
 }
 

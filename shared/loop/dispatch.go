@@ -10,11 +10,11 @@ import (
 )
 
 // begin dispatches a request whose head is complete: head is its bytes
-// (viewed by req) and more reports whether bytes after it were already
+// (viewed by req) and buffered the number of bytes after it already
 // received. Without a body and without workers the app runs right here,
 // inside the loop; otherwise the request keeps a copy of its head and
 // runs on a worker, or once its body has arrived.
-func (c *Conn) begin(req *http1.Request, head []byte, more bool) {
+func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 	l := c.l
 	s := newSlot(c)
 	if l.cfg.Verbose {
@@ -29,7 +29,7 @@ func (c *Conn) begin(req *http1.Request, head []byte, more bool) {
 	var bi *bodyIn
 	if req.HasBody() {
 		bi = &bodyIn{s: s}
-		bi.dec.Reset(req, l.cfg.Limits.MaxBody)
+		bi.dec.Reset(req, l.cfg.Limits)
 		if err := bodyRefused(&bi.dec, req, l); err != nil {
 			// Over a limit already by its declared length: answered
 			// at once, without waiting for the body (RFC 9110 10.1.1).
@@ -56,10 +56,13 @@ func (c *Conn) begin(req *http1.Request, head []byte, more bool) {
 	if bi != nil {
 		c.body = bi
 		c.bodyBy = l.clock() + int64(l.cfg.BodyTimeout)
-		if req.Expect100 && !more {
+		if bi.dec.ExpectsContinue(buffered) {
 			// The client waits for this before it sends the body
 			// (RFC 9110 10.1.1); it goes out in its turn in the queue.
+			// The loop reads the body whether or not the app does, so
+			// it says so at once.
 			s.interim = http1.Continue
+			bi.dec.ContinueSent()
 		}
 	}
 	if l.inline {
