@@ -80,12 +80,17 @@ func New(lfd int, w Waker, cfg Config) (*Loop, error) {
 	if err := unix.SetNonblock(lfd, true); err != nil {
 		return nil, fmt.Errorf("loop: listening socket: %w", err)
 	}
+	return newLoop(lfd, w, cfg, host, port), nil
+}
+
+// newLoop makes the loop; host and port are SERVER_NAME and SERVER_PORT.
+func newLoop(lfd int, w Waker, cfg Config, host, port string) *Loop {
 	l := &Loop{
 		cfg:       cfg,
 		log:       logger(cfg.Log),
 		sys:       unixIO{},
 		lfd:       lfd,
-		listening: true,
+		listening: lfd >= 0,
 		waker:     w,
 		scratch:   make([]byte, scratchSize),
 		epoch:     time.Now(),
@@ -99,7 +104,7 @@ func New(lfd int, w Waker, cfg Config) (*Loop, error) {
 	case !l.inline:
 		l.pool, l.owns = NewPool(cfg.Workers, cfg.Queue), true
 	}
-	return l, nil
+	return l
 }
 
 // ListenFd returns the listening socket.

@@ -1,0 +1,320 @@
+package loop
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"lbws/shared/apps"
+	"lbws/shared/gateway"
+)
+
+// modes runs f for the app inline (Workers 0) and on a worker pool.
+func modes(t *testing.T, f func(t *testing.T, workers int)) {
+	for _, w := range []int{0, 4} {
+		name := "inline"
+		if w > 0 {
+			name = "workers"
+		}
+		t.Run(name, func(t *testing.T) { f(t, w) })
+	}
+}
+
+// sized answers GET /<n> with n bytes of a repeating pattern.
+func sized(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	var n int
+	fmt.Sscanf(env.PathInfo, "/%d", &n)
+	start("200 OK", []gateway.Header{{Name: "Content-Length", Value: fmt.Sprint(n)}}, nil)
+	return gateway.Bytes(pattern(n))
+}
+
+// pattern returns n bytes of "0123456789".
+func pattern(n int) []byte {
+	return bytes.Repeat([]byte("0123456789"), n/10+1)[:n]
+}
+
+// A socket that takes one byte per write, and one write per turn, still
+// gets every response whole and in order: the loop keeps what the kernel
+// did not take and resumes when it is writable.
+func TestPartialWritesOfOneByte(t *testing.T) {
+	modes(t, func(t *testing.T, workers int) {
+		h := newHarness(t, Config{App: sized, Workers: workers})
+		h.refill = 1
+		c, s := h.dial()
+		s.perWrite = 1
+		s.in = []byte("GET /3000 HTTP/1.1\r\nHost: x\r\n\r\nGET /5 HTTP/1.1\r\nHost: x\r\n\r\n")
+		h.run(30*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.idle() })
+		rs := responses(t, s.out.Bytes(), 2)
+		for i, n := range []int{3000, 5} {
+			if got := bodyOf(rs[i]); rs[i].StatusCode != 200 || got != string(pattern(n)) {
+				t.Errorf("response %d: %d, %d bytes; want 200 and %d bytes", i, rs[i].StatusCode, len(got), n)
+			}
+		}
+	})
+}
+
+// endless is an app whose body never ends; it counts the bodies it
+// started and the ones the server closed.
+type endless struct {
+	started, closed atomic.Int32
+}
+
+func (e *endless) app(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	e.started.Add(1)
+	start("200 OK", nil, nil)
+	return &endlessBody{e: e, chunk: pattern(16 << 10)}
+}
+
+type endlessBody struct {
+	e     *endless
+	chunk []byte
+}
+
+func (b *endlessBody) Next() ([]byte, error) { return b.chunk, nil }
+func (b *endlessBody) Close() error          { b.e.closed.Add(1); return nil }
+
+// A client that sends requests but never reads cannot grow the server's
+// memory: the loop stops pulling from the app when the connection's
+// output is at its bound, a worker waits, the loop stops reading, and
+// the write timeout closes the connection and stops the apps.
+func TestClientThatNeverReads(t *testing.T) {
+	modes(t, func(t *testing.T, workers int) {
+		var e endless
+		cfg := Config{App: e.app, Workers: workers, WriteTimeout: 300 * time.Millisecond}
+		h := newHarness(t, cfg)
+		h.refill = 0
+		c, s := h.dial()
+		s.in = bytes.Repeat([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 100)
+		bound := h.l.cfg.OutputBuffer
+		var maxOut, maxQueued, maxSlots int
+		h.run(10*time.Second, func() bool {
+			maxOut = max(maxOut, c.outPending())
+			maxSlots = max(maxSlots, len(c.slots))
+			q := 0
+			for _, sl := range c.slots {
+				sl.mu.Lock()
+				q += sl.queued
+				sl.mu.Unlock()
+			}
+			maxQueued = max(maxQueued, q)
+			return c.Closed()
+		})
+		if maxOut > bound {
+			t.Errorf("output held %d bytes; bound %d", maxOut, bound)
+		}
+		if maxSlots > h.l.cfg.MaxPipeline {
+			t.Errorf("%d requests queued; bound %d", maxSlots, h.l.cfg.MaxPipeline)
+		}
+		if limit := h.l.cfg.MaxPipeline * (bound + largeSize); maxQueued > limit {
+			t.Errorf("workers queued %d bytes; bound %d", maxQueued, limit)
+		}
+		if len(s.in) == 0 {
+			t.Error("the loop read every pipelined request although none could be answered")
+		}
+		waitFor(t, func() bool { return e.closed.Load() == e.started.Load() })
+		if h.logs.Count("took no response byte") != 1 {
+			t.Errorf("want one write-timeout line in the log")
+		}
+	})
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 5s")
+		}
+	}
+}
+
+// gates is an app whose request /<i> answers "r<i>" once gate i opens.
+type gates struct {
+	mu sync.Mutex
+	ch map[string]chan struct{}
+}
+
+func (g *gates) gate(name string) chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ch == nil {
+		g.ch = map[string]chan struct{}{}
+	}
+	if g.ch[name] == nil {
+		g.ch[name] = make(chan struct{})
+	}
+	return g.ch[name]
+}
+
+func (g *gates) app(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	<-g.gate(env.PathInfo)
+	body := "r" + strings.TrimPrefix(env.PathInfo, "/")
+	start("200 OK", []gateway.Header{{Name: "Content-Length", Value: fmt.Sprint(len(body))}}, nil)
+	return gateway.Bytes([]byte(body))
+}
+
+// Pipelined requests whose apps finish in another order are answered in
+// the order they were sent (RFC 9112 9.3.2).
+func TestPipelinedResponsesInOrder(t *testing.T) {
+	var g gates
+	h := newHarness(t, Config{App: g.app, Workers: 4})
+	c, s := h.dial()
+	s.in = []byte("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+	h.run(5*time.Second, func() bool { return len(c.slots) == 3 })
+
+	close(g.gate("/3"))
+	waitSlotDone(t, c.slots[2])
+	for range 20 {
+		h.turn()
+	}
+	if s.out.Len() != 0 {
+		t.Fatalf("wrote %q before the first response was ready", s.out.String())
+	}
+	close(g.gate("/1"))
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 })
+	close(g.gate("/2"))
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.idle() })
+	for i, r := range responses(t, s.out.Bytes(), 3) {
+		if got, want := bodyOf(r), fmt.Sprintf("r%d", i+1); got != want {
+			t.Errorf("response %d: %q; want %q", i, got, want)
+		}
+	}
+}
+
+// waitSlotDone waits until the worker of s has finished.
+func waitSlotDone(t *testing.T, s *slot) {
+	t.Helper()
+	waitFor(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.done
+	})
+}
+
+// A body that arrives one byte per readiness report is read whole, for
+// Content-Length and chunked framing, through the worker's pipe or the
+// inline buffer.
+func TestBodyOneByteAtATime(t *testing.T) {
+	modes(t, func(t *testing.T, workers int) {
+		for _, framing := range []string{"length", "chunked"} {
+			t.Run(framing, func(t *testing.T) {
+				h := newHarness(t, Config{App: apps.Echo, Workers: workers, BodyBuffer: 7})
+				c, s := h.dial()
+				body := string(pattern(300))
+				raw := fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				if framing == "chunked" {
+					raw = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+						fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", 100, body[:100], 200, body[100:])
+				}
+				for i := 0; i < len(raw); i++ {
+					s.in = append(s.in, raw[i])
+					h.turn()
+					if c.in != nil && len(c.in.b) > 0 && c.body != nil {
+						t.Fatalf("body bytes held in the connection's buffer: %q", c.in.b)
+					}
+				}
+				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+				r := responses(t, s.out.Bytes(), 1)[0]
+				if got := bodyOf(r); r.StatusCode != 200 || got != body {
+					t.Errorf("%d %q; want 200 and the body back", r.StatusCode, got)
+				}
+			})
+		}
+	})
+}
+
+// When every worker is busy and the queue is full, a request is answered
+// 503 with Retry-After at once, and the connection closes; the requests
+// already taken are served.
+func TestBusyPoolAnswers503(t *testing.T) {
+	var g gates
+	h := newHarness(t, Config{App: g.app, Workers: 1, Queue: 1})
+	c1, s1 := h.dial()
+	c2, s2 := h.dial()
+	c3, s3 := h.dial()
+	for i, s := range []*fakeSock{s1, s2, s3} {
+		s.in = []byte(fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i+1))
+	}
+	h.run(5*time.Second, func() bool { return countResponses(s3.out.Bytes()) == 1 && c3.Closed() })
+	r := responses(t, s3.out.Bytes(), 1)[0]
+	if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" || !r.Close {
+		t.Errorf("third request: %d, Retry-After %q, close %v; want 503, Retry-After, Connection: close",
+			r.StatusCode, r.Header.Get("Retry-After"), r.Close)
+	}
+	if s1.out.Len()+s2.out.Len() != 0 {
+		t.Fatal("a busy request was answered before its gate opened")
+	}
+	close(g.gate("/1"))
+	close(g.gate("/2"))
+	h.run(5*time.Second, func() bool { return c1.idle() && c2.idle() })
+	for i, s := range []*fakeSock{s1, s2} {
+		if r := responses(t, s.out.Bytes(), 1)[0]; r.StatusCode != 200 {
+			t.Errorf("request %d: %d; want 200", i+1, r.StatusCode)
+		}
+	}
+	if h.logs.Count("503: every worker is busy") != 1 {
+		t.Errorf("want one 503 line in the log")
+	}
+}
+
+// Idle workers exit: an idle server holds no goroutine.
+func TestPoolWorkersExitWhenIdle(t *testing.T) {
+	p := NewPool(4, 4)
+	p.idle = 20 * time.Millisecond
+	defer p.Close()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		if !p.Submit(taskFunc(wg.Done)) {
+			t.Fatal("Submit refused with free workers")
+		}
+	}
+	wg.Wait()
+	waitFor(t, func() bool { return p.Running() == 0 })
+}
+
+// taskFunc makes a func a Task.
+type taskFunc func()
+
+func (f taskFunc) Run() { f() }
+
+// The pool refuses beyond its workers and queue, and runs what it took.
+func TestPoolBound(t *testing.T) {
+	p := NewPool(2, 3)
+	defer p.Close()
+	release := make(chan struct{})
+	var ran atomic.Int32
+	taken := 0
+	for range 10 {
+		if p.Submit(taskFunc(func() { <-release; ran.Add(1) })) {
+			taken++
+		}
+	}
+	if taken != 5 {
+		t.Errorf("took %d tasks; want 2 workers + 3 queued", taken)
+	}
+	close(release)
+	waitFor(t, func() bool { return ran.Load() == int32(taken) })
+}
+
+// The read side of a body pipe: data, then the error that ended the body.
+func TestBodyPipeErrorAfterData(t *testing.T) {
+	h := newHarness(t, Config{App: apps.Echo, Workers: 1})
+	c, _ := h.dial()
+	p := newBodyPipe(c, 16)
+	p.write([]byte("abc"))
+	p.finish(io.ErrUnexpectedEOF)
+	got, err := io.ReadAll(p)
+	if string(got) != "abc" || err != io.ErrUnexpectedEOF {
+		t.Errorf("ReadAll = %q, %v; want abc, unexpected EOF", got, err)
+	}
+	p.closeRead()
+	if n := h.l.bodyMem.Load(); n != 0 {
+		t.Errorf("%d bytes of body memory still charged after closeRead", n)
+	}
+}
