@@ -11,7 +11,10 @@ import (
 // TestConformance runs the shared HTTP suite against 04 with its default
 // worker pool: keep-alive, pipelining and concurrency all apply.
 func TestConformance(t *testing.T) {
-	const headerTimeout = time.Second
+	// Generous: the concurrency group dials 200 connections before it
+	// sends on any, which takes over a second under -race on a busy
+	// machine, and the header timeout runs from the accept.
+	const headerTimeout = 3 * time.Second
 	conformance.NoLeaks(t)
 	ts := start(t, loop.Config{Workers: 64, HeaderTimeout: headerTimeout})
 	conformance.Run(t, ts.Addr, conformance.Options{
@@ -24,7 +27,10 @@ func TestConformance(t *testing.T) {
 // inside the loop. The suite's apps do not sleep, so the loop still
 // serves connections concurrently between requests.
 func TestConformanceInline(t *testing.T) {
-	const headerTimeout = time.Second
+	// Generous: the concurrency group dials 200 connections before it
+	// sends on any, which takes over a second under -race on a busy
+	// machine, and the header timeout runs from the accept.
+	const headerTimeout = 3 * time.Second
 	conformance.NoLeaks(t)
 	ts := start(t, loop.Config{Workers: 0, HeaderTimeout: headerTimeout})
 	conformance.Run(t, ts.Addr, conformance.Options{
