@@ -1,4 +1,120 @@
-// Package loop is the part of a readiness-based server that does not
-// depend on the readiness API: the connection state machine that stages
-// 04-select, 05-poll and 06-epoll share.
+// Package loop is what stages 04-select, 05-poll and 06-epoll share: the
+// connection state machine of a readiness-based server, written once and
+// independent of the readiness API. It teaches how one goroutine serves
+// thousands of connections without ever blocking on a socket, and what
+// that costs: state kept per connection instead of on a goroutine's
+// stack, explicit buffers, explicit timers, explicit backpressure.
+//
+// # The contract with a stage
+//
+// A stage owns the readiness API and its loop; this package owns
+// everything else. Each turn the stage asks the Loop for its Timeout,
+// waits for readiness, and reports what it saw:
+//
+//	l.OnReadable(c) Want   // c can be read (or has an error or hang-up)
+//	l.OnWritable(c) Want   // c can be written
+//	l.OnWake() []*Conn     // the wake-up descriptor is readable
+//	l.Accept() ([]*Conn, error) // the listening socket is readable
+//	l.Expire() []*Conn     // after the wait: deadlines that passed
+//
+// Every answer is what the connection wants next: Read, Write, both, the
+// zero Want (it waits for its app: watch nothing) or Close (the loop has
+// closed it: forget it). For the connections in a returned slice the
+// stage reads c.Want(). A stage only translates wants into its API: select
+// and poll rebuild their sets from every connection's Want each turn;
+// epoll changes a registration (EPOLL_CTL_MOD) only when the Want differs
+// from the registered one (Conn.Watched). That is the whole difference
+// between the stages, which is why their server.go files diff so small.
+//
+// # What a connection costs
+//
+// An idle keep-alive connection holds no goroutine and no buffer: its
+// Conn (a few hundred bytes), a timer heap entry and the kernel's socket.
+// Every read lands in the loop's 64 KiB scratch buffer and is parsed
+// there; only an incomplete head is copied out, into a pooled buffer that
+// goes back to its pool once the head is complete. Parsers and output
+// buffers are pooled the same way and held only while in use.
+//
+// # Requests and responses
+//
+// Requests are parsed as bytes arrive (http1.Parser, which resumes where
+// it stopped). Each complete head gets a slot at the tail of the
+// connection's response queue; responses are written from the head of
+// the queue only, so pipelined requests are answered in order even when
+// their apps finish out of order (RFC 9112 9.3.2). The app runs through
+// the gateway's resumable exchange (gateway.Server.Start, Exchange.Next):
+//
+//   - With workers (the default) a bounded Pool runs it. The worker starts
+//     the exchange, pulls the response in chunks and hands them to the
+//     slot, then wakes the loop through the stage's Waker (a self-pipe in
+//     04 and 05, an eventfd in 06). Wake-ups are batched: workers that
+//     finish while the loop is busy add to its ready list and write
+//     nothing. Workers never touch a socket. When every worker is busy and
+//     the queue (Config.Queue) is full, the request is answered 503 with
+//     Retry-After at once.
+//   - With Workers 0 the loop calls the app itself, inline, as the
+//     article's select server does: while the app sleeps, nothing else
+//     happens, and a 200 ms app caps the server at 5 requests a second.
+//
+// # Backpressure, both ways
+//
+// Output: the loop pulls from an exchange (inline) or takes a worker's
+// chunks only while the connection holds fewer than Config.OutputBuffer
+// unwritten bytes; a worker that has produced that much waits, which
+// stops its app. While the output is over the bound, or the queue holds
+// Config.MaxPipeline requests, the loop does not read the connection, so
+// a client that sends but never reads cannot grow the server's memory:
+// at most one scratch buffer of unparsed requests, MaxPipeline slots of
+// at most OutputBuffer plus one chunk each, and the output buffer. A
+// response the client takes nothing of for Config.WriteTimeout closes the
+// connection.
+//
+// Input: a request body reaches the app in one of two ways, and costs
+// bounded memory per connection and in total:
+//
+//   - With workers it streams through a bodyPipe of Config.BodyBuffer
+//     bytes (16 KiB): the loop decodes body bytes from the socket into the
+//     pipe only while it has room, and stops reading the socket when it is
+//     full; the app's read that makes room wakes the loop. The app may
+//     start answering before the body is complete (Echo does).
+//   - Inline, the loop buffers the whole body before it calls the app,
+//     which then reads it from memory: the app never waits for the
+//     network, but the body is held whole, so it is bounded by
+//     Config.MaxInlineBody (the parser's body limit by default).
+//
+// A body whose declared length is over the limit is answered 413 at once,
+// without waiting for it (RFC 9110 10.1.1); a chunked body that grows
+// over it gets 413 when it does. All buffered body bytes of one loop,
+// pipes and inline bodies together, are bounded by Config.BodyMemory
+// (64 MiB); a request that would need more is answered 503 with
+// Retry-After. With several loops (06 -loops N) the total is N times
+// that. "Expect: 100-continue" is answered at once: the loop reads every
+// body, whether or not the app does (a body the app leaves unread is
+// read and dropped before the next request).
+//
+// # Timeouts
+//
+// One timer structure per loop, a heap of connections by their next
+// deadline, and no timer or goroutine per connection. Its earliest
+// deadline is the readiness wait's timeout. A new connection must send a
+// complete head within Config.HeaderTimeout of its accept, a later
+// request within HeaderTimeout of its first byte (else 408, logged); a
+// body must arrive within Config.BodyTimeout of its head (408); a
+// keep-alive connection may wait Config.IdleTimeout for its next request
+// (then it is closed without a word); a response must make progress
+// within Config.WriteTimeout.
+//
+// # Errors and shutdown
+//
+// One bad peer never ends the loop: an error on a connection closes that
+// connection and is logged once (a reset only with Verbose). Only the
+// listening socket's failure (Accept's error) or the readiness API's
+// ends a stage's serve. A connection ends gently: after its last
+// response the loop shuts down its sending side and reads until the
+// client closes (for up to 250 ms), so unread request bytes cannot turn
+// the close into a reset that destroys the response (RFC 9112 9.6).
+// Stop (or StopOn) begins a graceful shutdown: the listening socket is
+// closed, idle connections too, requests in flight finish and their
+// connections close after their responses; Finished reports when all are
+// done or Config.ShutdownTimeout has passed.
 package loop
