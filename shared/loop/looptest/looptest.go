@@ -1,0 +1,272 @@
+// Package looptest holds the tests that every readiness-loop stage (04,
+// 05, 06) runs against itself, and the helpers they need. A stage's test
+// passes a StartFunc that starts its serve loop with a loop.Config:
+//
+//	func start(t *testing.T, cfg loop.Config) *stagetest.Server { ... }
+//	func TestConformance(t *testing.T)   { looptest.Conformance(t, start) }
+//	func TestSlowHeadGets408(t *testing.T) { looptest.SlowHead408(t, start) }
+//
+// It is imported only by tests.
+package looptest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/conformance"
+	"lbws/shared/loop"
+	"lbws/shared/stage/stagetest"
+)
+
+// StartFunc starts a stage's serve loop with cfg on 127.0.0.1:0 and
+// stops it when the test ends. A nil cfg.App means apps.Mux(0).
+type StartFunc func(t *testing.T, cfg loop.Config) *stagetest.Server
+
+// GetHello is a keep-alive GET /hello.
+const GetHello = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+
+// conformanceHeaderTimeout is generous: the concurrency group dials 200
+// connections before it sends on any, which takes over a second under
+// -race on a busy machine, and the header timeout runs from the accept.
+const conformanceHeaderTimeout = 3 * time.Second
+
+// Conformance runs the shared HTTP suite against the stage with base
+// (its Workers, and anything else set) plus the suite's header timeout,
+// and checks for leaked descriptors and goroutines after it stops.
+// Keep-alive, pipelining and concurrency all apply, also inline: the
+// suite's apps do not sleep.
+func Conformance(t *testing.T, start StartFunc, base loop.Config) {
+	conformance.NoLeaks(t)
+	base.HeaderTimeout = conformanceHeaderTimeout
+	ts := start(t, base)
+	conformance.Run(t, ts.Addr, conformance.Options{
+		KeepAlive: true, Pipelining: true, Concurrent: true,
+		HeaderTimeout: conformanceHeaderTimeout,
+	})
+}
+
+// Get sends one GET /hello on c and reads the response.
+func Get(t *testing.T, c net.Conn, r *bufio.Reader) *http.Response {
+	t.Helper()
+	if _, err := io.WriteString(c, GetHello); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// SlowHead408 checks that a client sending its head one byte a second
+// is answered 408 at the header timeout, logged once, while another
+// client is served without delay.
+func SlowHead408(t *testing.T, start StartFunc) {
+	const headerTimeout = 2 * time.Second
+	ts := start(t, loop.Config{Workers: 4, HeaderTimeout: headerTimeout})
+	slow := ts.Dial(t)
+	began := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < len(GetHello); i++ {
+			if _, err := slow.Write([]byte{GetHello[i]}); err != nil {
+				return
+			}
+			time.Sleep(time.Second)
+		}
+	}()
+	other := ts.Dial(t)
+	r := bufio.NewReader(other)
+	for i := 0; i < 10; i++ {
+		t0 := time.Now()
+		if resp := Get(t, other, r); resp.StatusCode != 200 {
+			t.Fatalf("other client: %d", resp.StatusCode)
+		}
+		if d := time.Since(t0); d > time.Second {
+			t.Errorf("other client waited %v while the slow one sent its head", d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(slow), nil)
+	if err != nil {
+		t.Fatalf("slow client: %v; want a 408", err)
+	}
+	took := time.Since(began)
+	if resp.StatusCode != 408 || !resp.Close {
+		t.Errorf("slow client: %d close=%v; want 408 and Connection: close", resp.StatusCode, resp.Close)
+	}
+	if took < headerTimeout || took > headerTimeout+3*time.Second {
+		t.Errorf("408 after %v; want about the header timeout, %v", took, headerTimeout)
+	}
+	slow.Close()
+	<-done
+	if n := ts.Logs.Count(": 408"); n != 1 {
+		t.Errorf("%d 408 lines in the log; want 1", n)
+	}
+}
+
+// NoLeakAfter1000 makes 1,000 connections of every kind (keep-alive,
+// Connection: close, a head cut off, a reset in the middle of a body)
+// and checks that the server then holds no descriptor for any of them,
+// and, once stopped, no goroutine.
+func NoLeakAfter1000(t *testing.T, start StartFunc, base loop.Config) {
+	conformance.NoLeaks(t)
+	ts := start(t, base)
+	// The first connection starts the runtime's network poller (an epoll
+	// and an eventfd of the test's client side): count after it.
+	if err := OneConn(ts.Addr, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := CountFds(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 1000)
+	for w := 0; w < 10; w++ {
+		wg.Go(func() {
+			for i := 0; i < 100; i++ {
+				if err := OneConn(ts.Addr, (w*100+i)%4); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var now int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if now = CountFds(t); now <= before {
+			return
+		}
+	}
+	t.Errorf("%d descriptors open after the connections ended; %d before", now, before)
+}
+
+// OneConn makes one connection of a kind: 0 keep-alive with two
+// requests, 1 Connection: close read to the end, 2 half a head then
+// gone, 3 a reset in the middle of a body.
+func OneConn(addr string, kind int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	switch kind {
+	case 0:
+		for range 2 {
+			io.WriteString(c, GetHello)
+			if err := readOK(r); err != nil {
+				return err
+			}
+		}
+	case 1:
+		io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+		if err := readOK(r); err != nil {
+			return err
+		}
+		if _, err := r.ReadByte(); err != io.EOF {
+			return fmt.Errorf("after Connection: close: %v; want EOF", err)
+		}
+	case 2:
+		io.WriteString(c, "GET /hello HTTP/1.1\r\nHo")
+	case 3:
+		io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+		c.(*net.TCPConn).SetLinger(0)
+	}
+	return nil
+}
+
+// readOK reads one response and checks it is 200.
+func readOK(r *bufio.Reader) error {
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// CountFds counts the process's open descriptors; it skips the test
+// where they cannot be listed.
+func CountFds(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/dev/fd")
+	if err != nil {
+		t.Skipf("cannot list open descriptors: %v", err)
+	}
+	return len(entries)
+}
+
+// RaiseNoFile raises the soft open-file limit to at least n for the
+// test, or skips it if the hard limit is lower.
+func RaiseNoFile(t *testing.T, n uint64) {
+	t.Helper()
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	if rl.Cur >= n {
+		return
+	}
+	if rl.Max < n {
+		t.Skipf("the hard open-file limit is %d; this test needs %d (ulimit -Hn)", rl.Max, n)
+	}
+	old := rl
+	rl.Cur = n
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &old) })
+}
+
+// FillFdsBelow opens /dev/null until every descriptor number below n is
+// taken, so the next accept gets one at or above n; they are closed when
+// the test ends.
+func FillFdsBelow(t *testing.T, n int) {
+	t.Helper()
+	var fds []int
+	t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
+	for {
+		fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd >= n {
+			unix.Close(fd)
+			return
+		}
+		fds = append(fds, fd)
+	}
+}
+
+// WaitLog waits up to 5 s for a line of logs containing want.
+func WaitLog(t *testing.T, logs *stagetest.LogBuffer, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); logs.Count(want) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q", want)
+		}
+	}
+}
