@@ -12,12 +12,15 @@
 //
 //	GET or HEAD /hello   Hello World, after the delay
 //	POST or PUT /echo    the request body
-//	any method /environ  the environ, one KEY=value per line
+//	any method /environ  the environ, one KEY=value per line, and the
+//	                     number of body bytes read
 //
 // Anything else is 404; a known path with the wrong method is 405.
 package apps
 
 import (
+	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -77,13 +80,27 @@ func Echo(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 }
 
 // Environ answers with a text/plain dump of env: every variable, one
-// "KEY=value" line each, sorted by name.
+// "KEY=value" line each, sorted by name. It first reads the whole of
+// wsgi.input, and one more line, "wsgi.input_read=N", says how many body
+// bytes the server delivered (followed by the read error, if there was
+// one), so the dump shows everything the server passed on.
 func Environ(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	n, rerr := io.Copy(io.Discard, env.Input)
+	read := strconv.FormatInt(n, 10)
+	if rerr != nil {
+		read += " error: " + rerr.Error()
+	}
+	keys := append(env.Keys(), inputReadKey)
+	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range env.Keys() {
+	for _, k := range keys {
+		v := env.Get(k)
+		if k == inputReadKey {
+			v = read
+		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(env.Get(k))
+		b.WriteString(v)
 		b.WriteByte('\n')
 	}
 	body := b.String()
@@ -96,6 +113,9 @@ func Environ(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 	}
 	return gateway.Bytes([]byte(body))
 }
+
+// inputReadKey names Environ's line with the number of body bytes read.
+const inputReadKey = "wsgi.input_read"
 
 // route is one path Mux serves.
 type route struct {

@@ -158,3 +158,17 @@ func TestEnvironDump(t *testing.T) {
 		t.Errorf("Content-Type %q", got.header.Get("Content-Type"))
 	}
 }
+
+// /environ reads the whole request body and says how many bytes it got.
+func TestEnvironReadsInput(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"POST /environ HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", "5"},
+		{"POST /environ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n", "7"},
+		{"GET /environ HTTP/1.1\r\nHost: h\r\n\r\n", "0"},
+	} {
+		got := do(t, apps.Mux(0), tc.raw)
+		if !strings.Contains(got.body, "\nwsgi.input_read="+tc.want+"\n") {
+			t.Errorf("%q: dump has no wsgi.input_read=%s:\n%s", tc.raw, tc.want, got.body)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package conformance
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -128,10 +127,7 @@ func oneOf(req string, a, b want) func(t *T) error {
 			if c.check(r, w) != nil {
 				continue
 			}
-			if w.close || slices.Contains(closingStatus, r.Status) {
-				return c.ExpectClose(closePrompt)
-			}
-			return nil
+			return c.checkEvery(r, w)
 		}
 		return c.Errorf("got status %d with body %s, expected %s; or %s", r.Status, quote(r.Body, 300), a, b)
 	}

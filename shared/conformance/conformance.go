@@ -115,6 +115,18 @@ type Options struct {
 	KnownDeviations map[string]string
 	// Verbose prints the bytes sent and received for every case.
 	Verbose bool
+	// Lacks lists the demo app's paths the server does not serve
+	// ("/echo", "/environ"; see Probe). A case that fails after sending
+	// a request for one is skipped with that reason: it tested the app,
+	// not HTTP.
+	Lacks []string
+	// HelloPath is where the server answers the plain GET that the cases
+	// send to /hello; "" means /hello. Requests for /hello go there.
+	HelloPath string
+	// HelloBody is the body the server answers at HelloPath; a 200 the
+	// cases expect to say "Hello World" must say this instead. "" means
+	// "Hello World".
+	HelloBody string
 }
 
 // withDefaults fills the zero fields of o.
@@ -173,7 +185,7 @@ func (c Case) Group() string {
 func Cases() []Case {
 	var all []Case
 	for _, g := range [][]Case{
-		requestLineCases(), targetCases(), headerCases(), lengthCases(), chunkedCases(),
+		requestLineCases(), targetCases(), headerCases(), lengthCases(), lengthListCases(), chunkedCases(),
 		smugglingCases(), keepAliveCases(), pipeliningCases(),
 		robustnessCases(), concurrencyCases(),
 	} {
@@ -230,7 +242,10 @@ func RunCase(c Case, addr string, opts Options) Result {
 		r.Log = t.transcript()
 	}
 	dev, known := opts.KnownDeviations[c.Name]
+	lacked := t.lacked()
 	switch {
+	case err != nil && lacked != "":
+		r.Outcome, r.Reason = Skip, "needs "+lacked+", which the server does not serve"
 	case err == nil && known:
 		r.Outcome, r.Reason = Fail, "passed, but is listed as a known deviation ("+dev+"): remove it from KnownDeviations"
 	case err == nil:

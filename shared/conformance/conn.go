@@ -137,6 +137,7 @@ func (c *Conn) SendSlowly(s string, n int, pause time.Duration) error {
 
 // write sends b and records it.
 func (c *Conn) write(b []byte) error {
+	b = c.t.rewriteHello(b)
 	c.sent.Write(b)
 	if _, err := c.nc.Write(b); err != nil {
 		return c.Errorf("write: %w", err)

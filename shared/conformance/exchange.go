@@ -70,16 +70,22 @@ func (c *Conn) expect(method string, w want) (*Response, error) {
 	if err := c.check(r, w); err != nil {
 		return r, err
 	}
+	return r, c.checkEvery(r, w)
+}
+
+// checkEvery applies the checks every response gets, once it matched what
+// the case expected: framing and the close it announced or owed.
+func (c *Conn) checkEvery(r *Response, w want) error {
 	if r.Count("Content-Length") > 0 && r.Count("Transfer-Encoding") > 0 {
 		// RFC 9112 6.2: a sender MUST NOT send both; a client could
 		// frame the body either way.
-		return r, c.Errorf("response has both Content-Length and Transfer-Encoding")
+		return c.Errorf("response has both Content-Length and Transfer-Encoding")
 	}
 	// RFC 9112 9.6: a server that sends close MUST close after it.
 	if w.close || slices.Contains(closingStatus, r.Status) || r.HasToken("Connection", "close") {
-		return r, c.ExpectClose(closePrompt)
+		return c.ExpectClose(closePrompt)
 	}
-	return r, nil
+	return nil
 }
 
 // check compares one response with w.
@@ -94,8 +100,12 @@ func (c *Conn) check(r *Response, w want) error {
 	if r.Status/100 != 2 {
 		return nil
 	}
-	if w.body != nil && string(r.Body) != *w.body {
-		return c.Errorf("got body %s, expected %s", quote(r.Body, 200), quote([]byte(*w.body), 200))
+	body := w.body
+	if body != nil && *body == helloBody && c.t.Opts.HelloBody != "" {
+		body = &c.t.Opts.HelloBody
+	}
+	if body != nil && string(r.Body) != *body {
+		return c.Errorf("got body %s, expected %s", quote(r.Body, 200), quote([]byte(*body), 200))
 	}
 	env := parseEnv(r.Body)
 	for k, v := range w.env {

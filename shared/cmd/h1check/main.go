@@ -13,13 +13,20 @@
 // exit status is 0 when every case passed, 1 when any failed, 2 on a usage
 // error (no address, a bad address, a bad regexp).
 //
-// The server must serve the repository's demo app (apps.Mux): GET /hello
-// answers "Hello World", POST /echo echoes the body, /environ dumps the
-// gateway's environ. Against another server, the cases that need /echo or
-// /environ fail unless it imitates them; that is part of its score.
+// The cases are written against the repository's demo app (apps.Mux): GET
+// /hello answers "Hello World", POST /echo echoes the body, /environ dumps
+// the gateway's environ. h1check first probes the server with a GET of
+// -path (default /hello; it must answer 200), a POST /echo and a GET
+// /environ. The plain GETs of the cases then go to -path and expect the
+// body the probe got; a case that fails after sending a request to
+// /echo or /environ, when the server does not serve it, is skipped with
+// that reason, so the score of any server is about HTTP, not about the
+// demo app's endpoints.
 //
 // Flags:
 //
+//	-path PATH          the path of a page the server serves (default
+//	                    /hello); the plain GETs go there
 //	-run REGEXP         run only the cases whose names match
 //	-skip REGEXP        skip the cases whose names match
 //	-list               print every case name and its expectation, then exit
@@ -91,6 +98,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"lbws/shared/conformance"
 )
@@ -129,6 +137,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	probe(cfg, stderr)
 	passed, failed, skipped := conformance.RunCases(cfg.addr, cfg.opts, cfg.selected, stdout)
 	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
 	if skipped > 0 {
@@ -139,6 +148,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// probe finds out what the server serves (conformance.Probe) and says
+// so on stderr. If the probe fails the cases run anyway, and fail.
+func probe(cfg *config, stderr io.Writer) {
+	if err := conformance.Probe(cfg.addr, &cfg.opts); err != nil {
+		fmt.Fprintf(stderr, "h1check: %v\n", err)
+		return
+	}
+	for _, p := range cfg.opts.Lacks {
+		fmt.Fprintf(stderr, "h1check: the server does not serve %s: the cases that need it are skipped\n", p)
+	}
 }
 
 // selected reports whether the -run and -skip patterns select name.
@@ -164,6 +185,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		maxFields          int
 		maxBody            int64
 	)
+	fs.StringVar(&cfg.opts.HelloPath, "path", "/hello", "the `path` of a page the server serves with 200; the plain GETs go there")
 	fs.StringVar(&runPat, "run", "", "run only the cases whose names match this `regexp`")
 	fs.StringVar(&skipPat, "skip", "", "skip the cases whose names match this `regexp`")
 	fs.BoolVar(&cfg.list, "list", false, "list the cases (name and expectation) and exit")
@@ -202,6 +224,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	cfg.addr = fs.Arg(0)
 	if err := checkAddr(cfg.addr); err != nil {
 		return nil, err
+	}
+	if !strings.HasPrefix(cfg.opts.HelloPath, "/") {
+		return nil, fmt.Errorf("%w: -path %q must begin with /", errUsage, cfg.opts.HelloPath)
 	}
 	if cfg.opts.Timeout <= 0 {
 		return nil, fmt.Errorf("%w: -timeout must be positive", errUsage)

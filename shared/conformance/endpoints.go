@@ -1,0 +1,108 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The demo app's paths (apps.Mux) that some cases need besides /hello.
+const (
+	echoPath    = "/echo"
+	environPath = "/environ"
+)
+
+// rewriteHello sends the requests for /hello to Options.HelloPath: b with
+// "/hello" replaced where it ends a request-target's path.
+func (t *T) rewriteHello(b []byte) []byte {
+	p := t.Opts.HelloPath
+	if p == "" || p == "/hello" || !bytes.Contains(b, []byte("/hello")) {
+		return b
+	}
+	var out []byte
+	for {
+		i := bytes.Index(b, []byte("/hello"))
+		if i < 0 {
+			return append(out, b...)
+		}
+		end := i + len("/hello")
+		out = append(out, b[:i]...)
+		if end < len(b) && strings.IndexByte(" ?#", b[end]) >= 0 {
+			out = append(out, p...)
+		} else {
+			out = append(out, "/hello"...)
+		}
+		b = b[end:]
+	}
+}
+
+// lacked returns the first path of Options.Lacks the case sent a request
+// for, or "".
+func (t *T) lacked() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range t.Opts.Lacks {
+		for _, c := range t.conns {
+			c.sent.mu.Lock()
+			sent := c.sent.head
+			c.sent.mu.Unlock()
+			if bytes.Contains(sent, []byte(" "+p+" ")) || bytes.Contains(sent, []byte(" "+p+"?")) {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Probe finds out what the server at addr serves, with a few plain
+// requests, so that the suite can run against any server: the body of
+// the plain GET at opts.HelloPath (which must answer 200) becomes
+// opts.HelloBody, and /echo (a POST answered with its body) and /environ
+// (a GET answered with REQUEST_METHOD=GET among its lines) are added to
+// opts.Lacks when the server does not serve them.
+func Probe(addr string, opts *Options) error {
+	path := opts.HelloPath
+	if path == "" {
+		path = "/hello"
+	}
+	status, body, err := probe(addr, "GET "+path+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+	if err != nil {
+		return fmt.Errorf("conformance: probing GET %s: %w", path, err)
+	}
+	if status != 200 {
+		return fmt.Errorf("conformance: GET %s answered %d, not 200: give the path of a page the server serves", path, status)
+	}
+	opts.HelloBody = body
+	if status, body, err := probe(addr, "POST "+echoPath+" HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nprobe"); err != nil || status != 200 || body != "probe" {
+		opts.Lacks = append(opts.Lacks, echoPath)
+	}
+	if status, body, err := probe(addr, "GET "+environPath+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"); err != nil || status != 200 || !strings.Contains(body, "REQUEST_METHOD=GET\n") {
+		opts.Lacks = append(opts.Lacks, environPath)
+	}
+	return nil
+}
+
+// probe sends one request on a fresh connection and reads the answer.
+func probe(addr, req string) (int, string, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		return 0, "", err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
