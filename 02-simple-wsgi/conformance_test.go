@@ -21,5 +21,6 @@ func TestConformance(t *testing.T) {
 		Pipelining:    false, // so a second request never reaches the parser
 		Concurrent:    false, // one connection at a time
 		HeaderTimeout: headerTimeout,
+		Promise408:    true, // a slow head gets 408 (blocking.Server.refuse)
 	})
 }

@@ -15,7 +15,9 @@
 //	any method /environ  the environ, one KEY=value per line, and the
 //	                     number of body bytes read
 //
-// Anything else is 404; a known path with the wrong method is 405.
+// Anything else is 404; a known path with the wrong method is 405. Under
+// /misbehave/ Mux also serves apps that do what a server must handle (see
+// misbehave.go), for the conformance suite.
 package apps
 
 import (
@@ -124,8 +126,9 @@ type route struct {
 }
 
 // Mux returns an App that serves Hello(delay) at /hello, Echo at /echo and
-// Environ at /environ, 404 elsewhere and 405 with Allow (RFC 9110 section
-// 15.5.6) for a method the path does not take.
+// Environ at /environ, the misbehaving apps under /misbehave/, 404
+// elsewhere and 405 with Allow (RFC 9110 section 15.5.6) for a method the
+// path does not take.
 func Mux(delay time.Duration) gateway.App {
 	routes := map[string]route{
 		"/hello":   {app: Hello(delay), methods: []string{"GET", "HEAD"}},
@@ -133,6 +136,9 @@ func Mux(delay time.Duration) gateway.App {
 		"/environ": {app: Environ},
 	}
 	return func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		if app, ok := misbehaving[env.PathInfo]; ok {
+			return app(env, start)
+		}
 		r, ok := routes[env.PathInfo]
 		if !ok {
 			return plain(start, "404 Not Found", nil)

@@ -163,9 +163,11 @@ func headerTimeout(t *T, partial string) error {
 	r, err := c.Read("GET")
 	switch {
 	case err == nil && r.Status == 408:
-		return c.ExpectClose(closePrompt)
+		return c.checkClosing(r)
 	case err == nil:
 		return c.Errorf("got %d from a client that never finished its head, expected 408 or a close", r.Status)
+	case closedErr(err) && t.Opts.Promise408:
+		return c.Errorf("closed without the 408 the server promises")
 	case closedErr(err):
 		return nil
 	case isTimeout(err):

@@ -127,6 +127,10 @@ type Options struct {
 	// cases expect to say "Hello World" must say this instead. "" means
 	// "Hello World".
 	HelloBody string
+	// Promise408: the server answers a client too slow to send its head
+	// with 408 (RFC 9110 15.5.9) rather than closing without a word; the
+	// timeout cases then demand the 408.
+	Promise408 bool
 }
 
 // withDefaults fills the zero fields of o.
@@ -187,7 +191,7 @@ func Cases() []Case {
 	for _, g := range [][]Case{
 		requestLineCases(), targetCases(), headerCases(), lengthCases(), lengthListCases(), chunkedCases(),
 		smugglingCases(), keepAliveCases(), pipeliningCases(),
-		robustnessCases(), concurrencyCases(),
+		robustnessCases(), concurrencyCases(), edgeCases(), appCases(),
 	} {
 		all = append(all, g...)
 	}

@@ -81,9 +81,10 @@ func (c *Conn) checkEvery(r *Response, w want) error {
 		// frame the body either way.
 		return c.Errorf("response has both Content-Length and Transfer-Encoding")
 	}
-	// RFC 9112 9.6: a server that sends close MUST close after it.
+	// RFC 9112 9.6: a server that sends close MUST close after it, and
+	// one that closes after a response MUST say so in it.
 	if w.close || slices.Contains(closingStatus, r.Status) || r.HasToken("Connection", "close") {
-		return c.ExpectClose(closePrompt)
+		return c.checkClosing(r)
 	}
 	return nil
 }

@@ -35,6 +35,10 @@ var netHTTPDeviations = map[string]string{
 	"smuggling/cl-and-te":               "net/http via ToHandler: net/http uses the chunked framing but keeps the connection open (RFC 9112 6.1: MUST close)",
 	"smuggling/te-and-cl":               "net/http via ToHandler: net/http uses the chunked framing but keeps the connection open (RFC 9112 6.1: MUST close)",
 	"robustness/header-timeout-partial": "net/http via ToHandler: net/http answers 400, not 408, when the header timeout hits a partial head",
+	"edges/request-line-over-limit":     "net/http via ToHandler: net/http has no request-line limit of its own, so a line one byte over ours is served",
+	"edges/head-over-limit":             "net/http via ToHandler: net/http allows MaxHeaderBytes plus 4096 bytes of slack, so a head one byte over the limit is served",
+	"edges/bare-lf":                     "net/http via ToHandler: net/http accepts lines that end in a bare LF (RFC 9112 2.2 allows it; our parser refuses them)",
+	"edges/unread-body-clean-close":     "net/http via ToHandler: after a request with Connection: close, net/http closes without reading the body its handler left, and the client sees a reset",
 }
 
 // startNetHTTP serves apps.Mux(0) with net/http on 127.0.0.1:0, with the

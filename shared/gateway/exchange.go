@@ -402,6 +402,11 @@ func (x *Exchange) finish() {
 		}
 		if x.head.contentLength >= 0 {
 			n = x.head.contentLength
+		} else if x.head.code == 304 {
+			// A 304 has no body, and a Content-Length the app did not
+			// give would claim an empty representation (RFC 9110
+			// 8.6, 15.4.5): send none.
+			n = -1
 		}
 		if x.commit(n) != nil {
 			return

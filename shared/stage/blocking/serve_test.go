@@ -74,14 +74,15 @@ func TestConformanceKeepAlive(t *testing.T) {
 		KeepAlive:     true,
 		HeaderTimeout: headerTimeout,
 		IdleTimeout:   5 * time.Second,
-		BodyTimeout:   5 * time.Second,
-		WriteTimeout:  5 * time.Second,
+		BodyTimeout:   10 * time.Second, // edges/body-at-limit echoes 8 MiB next to other cases
+		WriteTimeout:  10 * time.Second,
 	})
 	conformance.Run(t, ts.Addr, conformance.Options{
 		KeepAlive:     true,
 		Pipelining:    true,
 		Concurrent:    true,
 		HeaderTimeout: headerTimeout,
+		Promise408:    true,
 	})
 }
 
