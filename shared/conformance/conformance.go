@@ -249,7 +249,7 @@ func RunCase(c Case, addr string, opts Options) Result {
 	lacked := t.lacked()
 	switch {
 	case err != nil && lacked != "":
-		r.Outcome, r.Reason = Skip, "needs "+lacked+", which the server does not serve"
+		r.Outcome, r.Reason = Skip, "needs "+lacked+", which the server lacks"
 	case err == nil && known:
 		r.Outcome, r.Reason = Fail, "passed, but is listed as a known deviation ("+dev+"): remove it from KnownDeviations"
 	case err == nil:

@@ -18,12 +18,13 @@ import (
 // T is the context of one running case: where the server is, what it
 // supports, and the connections the case opened (closed when it ends).
 type T struct {
-	Addr     string       // server address, host:port
-	Opts     Options      // with defaults filled in
-	Limits   http1.Limits // the server's limits (Opts.Limits with defaults)
-	deadline time.Time    // the case must be over by then
-	mu       sync.Mutex   // guards conns
-	conns    []*Conn      // every connection dialled, for cleanup and -v
+	Addr      string       // server address, host:port
+	Opts      Options      // with defaults filled in
+	Limits    http1.Limits // the server's limits (Opts.Limits with defaults)
+	deadline  time.Time    // the case must be over by then
+	mu        sync.Mutex   // guards conns
+	conns     []*Conn      // every connection dialled, for cleanup and -v
+	wantedEnv bool         // a response was checked as an /environ dump
 }
 
 // newT starts the clock for one case.

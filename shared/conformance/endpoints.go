@@ -11,10 +11,12 @@ import (
 	"time"
 )
 
-// The demo app's paths (apps.Mux) that some cases need besides /hello.
+// What some cases need of the demo app (apps.Mux) besides a page at
+// /hello, as Options.Lacks names it.
 const (
-	echoPath    = "/echo"
-	environPath = "/environ"
+	echoPath     = "/echo"                                          // POST /echo answers with the body
+	environPath  = "/environ"                                       // GET /environ dumps the environ
+	helloOnlyGet = "405 for POST or DELETE at the plain GET's path" // /hello takes GET and HEAD only
 )
 
 // rewriteHello sends the requests for /hello to Options.HelloPath: b with
@@ -41,30 +43,47 @@ func (t *T) rewriteHello(b []byte) []byte {
 	}
 }
 
-// lacked returns the first path of Options.Lacks the case sent a request
-// for, or "".
+// lacked returns the first entry of Options.Lacks the case relied on (it
+// sent a request for that path, checked an environ dump, or sent a POST or
+// DELETE to the plain GET's path), or "".
 func (t *T) lacked() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, p := range t.Opts.Lacks {
+	for _, l := range t.Opts.Lacks {
+		if l == environPath && t.wantedEnv {
+			return l
+		}
 		for _, c := range t.conns {
 			c.sent.mu.Lock()
-			sent := c.sent.head
+			sent := string(c.sent.head)
 			c.sent.mu.Unlock()
-			if bytes.Contains(sent, []byte(" "+p+" ")) || bytes.Contains(sent, []byte(" "+p+"?")) {
-				return p
+			if t.reliesOn(sent, l) {
+				return l
 			}
 		}
 	}
 	return ""
 }
 
+// reliesOn reports whether the bytes sent rely on what lack names.
+func (t *T) reliesOn(sent, lack string) bool {
+	if lack != helloOnlyGet {
+		return strings.Contains(sent, lack+" ") || strings.Contains(sent, lack+"?")
+	}
+	p := t.Opts.HelloPath
+	if p == "" {
+		p = "/hello"
+	}
+	return strings.Contains(sent, "POST "+p+" ") || strings.Contains(sent, "DELETE "+p+" ")
+}
+
 // Probe finds out what the server at addr serves, with a few plain
 // requests, so that the suite can run against any server: the body of
 // the plain GET at opts.HelloPath (which must answer 200) becomes
-// opts.HelloBody, and /echo (a POST answered with its body) and /environ
-// (a GET answered with REQUEST_METHOD=GET among its lines) are added to
-// opts.Lacks when the server does not serve them.
+// opts.HelloBody, and /echo (a POST answered with its body), /environ (a
+// GET answered with REQUEST_METHOD=GET among its lines) and a 405 for
+// DELETE at the plain GET's path are added to opts.Lacks when the server
+// does not have them.
 func Probe(addr string, opts *Options) error {
 	path := opts.HelloPath
 	if path == "" {
@@ -83,6 +102,9 @@ func Probe(addr string, opts *Options) error {
 	}
 	if status, body, err := probe(addr, "GET "+environPath+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"); err != nil || status != 200 || !strings.Contains(body, "REQUEST_METHOD=GET\n") {
 		opts.Lacks = append(opts.Lacks, environPath)
+	}
+	if status, _, err := probe(addr, "DELETE "+path+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"); err != nil || status != 405 {
+		opts.Lacks = append(opts.Lacks, helloOnlyGet)
 	}
 	return nil
 }

@@ -98,20 +98,27 @@ func TestProbeServerWithoutTheApp(t *testing.T) {
 		t.Fatalf("Probe: HelloBody %q, Lacks %v; want the front page, /echo and /environ", opts.HelloBody, opts.Lacks)
 	}
 	for name, want := range map[string]Outcome{
-		"requestline/get-hello":        Pass,
-		"length/echo":                  Skip,
-		"headers/host-reaches-app":     Skip,
-		"keepalive/http11-persists":    Pass,
-		"requestline/method-not-token": Pass,
+		"requestline/get-hello":          Pass,
+		"length/echo":                    Skip,
+		"headers/environ-request":        Skip,
+		"keepalive/http11-persists":      Pass,
+		"requestline/method-not-token":   Pass,
+		"requestline/wrong-method":       Pass, // ServeMux: 405 for DELETE on a GET pattern
+		"requestline/absolute-form-host": Skip,
 	} {
 		i := slices.IndexFunc(Cases(), func(c Case) bool { return c.Name == name })
 		if i < 0 {
 			continue // renamed; the others still test the point
 		}
 		r := RunCase(Cases()[i], addr, opts)
-		if r.Outcome != want || (want == Skip && !strings.Contains(r.Reason, "which the server does not serve")) {
+		if r.Outcome != want || (want == Skip && !strings.Contains(r.Reason, "which the server lacks")) {
 			t.Errorf("%s: %v (%s), want %v", name, r.Outcome, r.Reason, want)
 		}
+	}
+	other := Options{HelloPath: "/"}
+	if err := Probe(fixedServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true), &other); err != nil ||
+		!slices.Equal(other.Lacks, []string{"/echo", "/environ", helloOnlyGet}) {
+		t.Errorf("Probe of a server that answers 200 to everything: %v, Lacks %q", err, other.Lacks)
 	}
 	if err := Probe(addr, &Options{HelloPath: "/nope"}); err == nil {
 		t.Error("Probe accepted a plain GET answered 404")

@@ -91,6 +91,11 @@ func (c *Conn) checkEvery(r *Response, w want) error {
 
 // check compares one response with w.
 func (c *Conn) check(r *Response, w want) error {
+	if len(w.env) > 0 {
+		c.t.mu.Lock()
+		c.t.wantedEnv = true
+		c.t.mu.Unlock()
+	}
 	statuses := w.status
 	if len(statuses) == 0 {
 		statuses = []int{200}
