@@ -10,11 +10,15 @@ import (
 	"lbws/shared/loop"
 )
 
+// !+fdsetsize
+
 // fdSetSize is FD_SETSIZE: an fd_set is a fixed bitmap of this many
 // descriptors (1024 on Linux and macOS), and select cannot watch a
 // descriptor at or above it. x/sys's FdSet.Set would index past the
 // bitmap and panic; the loop answers such a connection 503 instead.
 const fdSetSize = int(unsafe.Sizeof(unix.FdSet{})) * 8
+
+// !-fdsetsize
 
 // server is one select(2) loop: the shared connection state machine and
 // the connections watched in the current turn.
@@ -22,6 +26,8 @@ type server struct {
 	*loop.Loop
 	watched []*loop.Conn // the connections in this turn's fd_sets
 }
+
+// !+serve
 
 // serve runs the select loop on the listening socket lfd until stop is
 // closed and the requests in flight have finished; then it returns nil.
@@ -48,6 +54,10 @@ func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
 	}
 	return nil
 }
+
+// !-serve
+
+// !+wait
 
 // wait runs one turn: build the fd_sets from what every connection
 // wants, block in select until something is ready or the next deadline,
@@ -81,6 +91,10 @@ func (s *server) wait() error {
 	return nil
 }
 
+// !-wait
+
+// !+interest
+
 // interest fills the read and write sets: the wake-up pipe, the
 // listening socket while accepting, and each connection by its Want. It
 // returns select's first argument, the highest descriptor plus one.
@@ -107,6 +121,8 @@ func (s *server) interest(rd, wr *unix.FdSet) int {
 	}
 	return top + 1
 }
+
+// !-interest
 
 // onReadable passes a readable connection to the loop. What it wants
 // next needs no translation here: the next turn's interest reads it.

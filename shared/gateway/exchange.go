@@ -119,6 +119,8 @@ func (in *input) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// !+exchange
+
 // Start begins one exchange: it builds the Environ (copying what it needs
 // out of req, so the caller may reuse its read buffer and parser as soon
 // as Start returns) and calls the App, which may block. It does not pull
@@ -128,6 +130,8 @@ func (in *input) Read(p []byte) (int, error) {
 func (s *Server) Start(req *http1.Request, body io.Reader, remoteAddr string, opt ExchangeOptions) *Exchange {
 	return exchangePool.Get().(*Exchange).begin(s, req, body, remoteAddr, opt)
 }
+
+// !-exchange
 
 // begin is Start on a fresh Exchange from the pool.
 func (x *Exchange) begin(s *Server, req *http1.Request, body io.Reader, remoteAddr string, opt ExchangeOptions) *Exchange {
@@ -148,6 +152,8 @@ func (x *Exchange) begin(s *Server, req *http1.Request, body io.Reader, remoteAd
 	x.body = x.runApp(env)
 	return x
 }
+
+// !+exchange
 
 // Next appends the next bytes of the response to dst and returns it,
 // producing at most max bytes (max >= 1) in this call. done is true once
@@ -179,6 +185,8 @@ func (x *Exchange) Next(dst []byte, max int) (out []byte, done bool, err error) 
 	}
 	return out, true, x.abort
 }
+
+// !-exchange
 
 // maxInt returns the larger of a and b.
 func maxInt(a, b int) int {

@@ -80,6 +80,8 @@ func (c *Conn) Closed() bool { return c.closed }
 // RemoteAddr returns the client's address.
 func (c *Conn) RemoteAddr() string { return c.remote }
 
+// !+readsocket
+
 // readSocket reads while the connection wants to: once in a
 // level-triggered loop (the API reports it again if more is there), until
 // EAGAIN in an edge-triggered one (it will not).
@@ -114,6 +116,8 @@ func (c *Conn) readSocket() {
 	}
 }
 
+// !-readsocket
+
 // probe handles a readiness report for a connection that wants no read
 // (an error or hang-up that poll and epoll report whatever was asked):
 // a reset closes it, an end of file is noted.
@@ -127,6 +131,8 @@ func (c *Conn) probe() {
 		c.gotEOF()
 	}
 }
+
+// !+feed
 
 // feed takes bytes just read into the loop's scratch buffer: it parses
 // and dispatches what it can there, and copies only the rest into c.in.
@@ -143,6 +149,8 @@ func (c *Conn) feed(data []byte) {
 	c.in.b = append(c.in.b, data...)
 	c.consumeIn()
 }
+
+// !-feed
 
 // consumeIn parses and dispatches what it can of c.in and keeps the rest
 // at its start; an emptied buffer goes back to its pool. It reports
@@ -189,11 +197,15 @@ func (c *Conn) consume(buf []byte) int {
 	return off
 }
 
+// !+canparse
+
 // canParse reports whether the connection may take another request now.
 func (c *Conn) canParse() bool {
 	return !c.noMore && !c.lingering &&
 		len(c.slots) < c.l.cfg.MaxPipeline && c.outPending() < c.l.cfg.OutputBuffer
 }
+
+// !-canparse
 
 // parseHead runs the parser over b, the bytes from the start of the
 // current head. A complete head is dispatched (begin) and its length
@@ -382,6 +394,8 @@ func (c *Conn) wantsRead() bool {
 	return c.canParse() && (c.in == nil || c.parser != nil)
 }
 
+// !+advance
+
 // advance does everything the connection can do without new readiness:
 // parse input that was waiting for room, move finished response bytes
 // into the output buffer, write them, and start a lingering close once
@@ -406,6 +420,8 @@ func (c *Conn) advance() {
 		c.endGracefully()
 	}
 }
+
+// !-advance
 
 // flush writes pending output until it is all written or the socket
 // takes no more. It reports whether any byte was written.
@@ -458,6 +474,8 @@ func (c *Conn) endGracefully() {
 	c.lingerBy = c.l.clock() + int64(lingerTimeout)
 }
 
+// !+update
+
 // update computes what the connection wants next and its next deadline.
 func (c *Conn) update() Want {
 	if c.closed {
@@ -475,6 +493,8 @@ func (c *Conn) update() Want {
 	c.schedule()
 	return w
 }
+
+// !-update
 
 // idle reports whether the connection is between requests: nothing
 // received, nothing to answer.

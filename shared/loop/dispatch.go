@@ -90,6 +90,8 @@ func bodyRefused(dec *http1.BodyDecoder, req *http1.Request, l *Loop) *http1.Err
 	return nil
 }
 
+// !+dispatch
+
 // dispatch hands request s to a worker, its body (if bi is set) through
 // a pipe. A full pool, or no body memory left, is answered 503.
 func (c *Conn) dispatch(s *slot, bi *bodyIn) {
@@ -109,6 +111,8 @@ func (c *Conn) dispatch(s *slot, bi *bodyIn) {
 		c.busy(s, "every worker is busy")
 	}
 }
+
+// !-dispatch
 
 // startInline runs the app of s inside the loop, now that its body is
 // here. This is the article's model: the loop does nothing else until
@@ -210,6 +214,8 @@ func (c *Conn) pull() bool {
 	return progress
 }
 
+// !+fill
+
 // fill appends to out what s has ready, about room bytes at most, and
 // marks s finished when its whole response is in out.
 func (c *Conn) fill(s *slot, out []byte, room int) []byte {
@@ -237,6 +243,8 @@ func (c *Conn) fill(s *slot, out []byte, room int) []byte {
 	}
 	return out
 }
+
+// !-fill
 
 // retire takes the head response, all of which is in the output buffer,
 // off the queue: it logs the -v line and decides whether the connection

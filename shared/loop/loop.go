@@ -215,6 +215,8 @@ func (l *Loop) refuseFD(fd int) {
 	unix.Close(fd)
 }
 
+// !+handlers
+
 // OnReadable handles a readiness report for reading (or an error or
 // hang-up) on c, and returns what c wants next.
 func (l *Loop) OnReadable(c *Conn) Want {
@@ -239,6 +241,8 @@ func (l *Loop) OnWritable(c *Conn) Want {
 	c.advance()
 	return c.update()
 }
+
+// !-handlers
 
 // OnWake handles a wake-up: it drains the waker, carries on with every
 // connection a worker posted (response bytes to write, room in a body
@@ -271,6 +275,8 @@ func (l *Loop) OnWake() []*Conn {
 	return l.changed
 }
 
+// !+post
+
 // post puts c on the loop's ready list and wakes the loop, once per batch:
 // a worker that finishes while the loop is already woken adds c to the
 // list and writes nothing. Any goroutine may call it.
@@ -291,6 +297,8 @@ func (l *Loop) post(c *Conn) {
 		}
 	}
 }
+
+// !-post
 
 // Timeout returns how long the readiness wait may block: until the
 // earliest deadline of a connection, of the paused accept, or of the

@@ -47,6 +47,8 @@ func NewPool(workers, queue int) *Pool {
 	}
 }
 
+// !+submit
+
 // Submit runs t on a worker: an idle one, a new one, or the first to
 // become free. It returns false if all workers are busy and the queue is
 // full, or the pool is closed; t then does not run.
@@ -70,6 +72,8 @@ func (p *Pool) Submit(t Task) bool {
 	p.tasks <- t // never blocks: len(tasks) < waiting + queue <= cap
 	return true
 }
+
+// !-submit
 
 // work runs t, then further tasks, until it has been idle for p.idle or
 // the pool is closed.

@@ -67,6 +67,8 @@ func newSlot(c *Conn) *slot {
 	return s
 }
 
+// !+run
+
 // Run is the worker's part, a Task: start the exchange (the app runs
 // here, and may block), then pull the response in chunks and hand them
 // to the loop until it is complete or the connection is gone.
@@ -113,6 +115,8 @@ func (s *slot) Run() {
 		l.post(s.c)
 	}
 }
+
+// !-run
 
 // sink is PEP 3333's write() for a worker: the bytes go to the loop
 // before write returns, and write waits while the connection's output is

@@ -2,6 +2,8 @@ package loop
 
 import "strings"
 
+// !+want
+
 // Want is what a connection waits for next, as its handlers (OnReadable,
 // OnWritable, and the wake-up and timer handlers) answer it. A stage
 // translates it into its own readiness API: a bit in an fd_set, the
@@ -23,6 +25,8 @@ const (
 	// Close: the connection is closed and its descriptor released.
 	Close
 )
+
+// !-want
 
 // String returns "read|write", "close", or "wait" for the zero Want.
 func (w Want) String() string {
