@@ -15,6 +15,12 @@ import (
 func TestFdSetSizeGuard(t *testing.T) {
 	looptest.RaiseNoFile(t, uint64(fdSetSize)+256)
 	ts := start(t, loop.Config{Workers: 4})
+	// One request first: serve makes its wake-up pipe after start
+	// returns, and those descriptors must not land above the filled ones.
+	c0 := ts.Dial(t)
+	if r := looptest.Get(t, c0, bufio.NewReader(c0)); r.StatusCode != 200 {
+		t.Fatalf("first request: %d; want 200", r.StatusCode)
+	}
 	looptest.FillFdsBelow(t, fdSetSize)
 
 	c := ts.Dial(t)

@@ -80,6 +80,11 @@ func New(lfd int, w Waker, cfg Config) (*Loop, error) {
 	if err := unix.SetNonblock(lfd, true); err != nil {
 		return nil, fmt.Errorf("loop: listening socket: %w", err)
 	}
+	if cfg.MaxFD > 0 && max(lfd, w.Fd()) >= cfg.MaxFD {
+		// The stage could not watch its own descriptors (select's
+		// FD_SETSIZE): refuse to start rather than index past an fd_set.
+		return nil, fmt.Errorf("loop: listening socket %d or wake-up descriptor %d is at or above %d, the most the readiness API can watch", lfd, w.Fd(), cfg.MaxFD)
+	}
 	return newLoop(lfd, w, cfg, host, port), nil
 }
 
