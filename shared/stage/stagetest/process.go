@@ -65,6 +65,10 @@ func StartProcess(t testing.TB, args ...string) *Process {
 	cmd.Env = append(os.Environ(), envMain+"=1")
 	p := &Process{Stderr: &LogBuffer{}, cmd: cmd, done: make(chan struct{})}
 	cmd.Stderr = p.Stderr
+	// A child the stage started and left behind (a failing test of
+	// stage 03) would hold stderr open and keep Wait from returning;
+	// Wait stops copying a second after the stage itself exited.
+	cmd.WaitDelay = time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
