@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/stage/stagetest"
+)
+
+// keepAlive opens n connections to the stage p that each get a request
+// answered and stay open, and returns the connections and the pids that
+// serve them.
+func keepAlive(t *testing.T, p *stagetest.Process, n int) ([]net.Conn, []int) {
+	t.Helper()
+	var conns []net.Conn
+	var pids []int
+	for range n {
+		c, err := net.Dial("tcp", p.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		conns = append(conns, c)
+		pids = append(pids, pidOn(t, c, bufio.NewReader(c)))
+	}
+	return conns, pids
+}
+
+// No child outlives its parent, not even a parent killed with SIGKILL:
+// the children notice (PR_SET_PDEATHSIG on Linux, the parent pipe
+// everywhere) and exit, although their clients are still connected and
+// their idle timeout is a minute away.
+//
+// The test process makes itself a subreaper for the test, so the
+// orphans become its children instead of init's: it can then see each
+// one exit, and reap it, with wait4.
+func TestNoOrphanAfterParentIsKilled(t *testing.T) {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	for _, mode := range [][]string{{}, {"-prefork", "2"}} {
+		t.Run(fmt.Sprint("args=", mode), func(t *testing.T) {
+			p := stagetest.StartProcess(t, append([]string{"-addr", "127.0.0.1:0", "-idle-timeout", "1m", "-header-timeout", "1m"}, mode...)...)
+			var pids []int
+			if len(mode) == 0 {
+				_, pids = keepAlive(t, p, 2)
+			} else {
+				pids = workersUp(t, p.Addr, 2)
+				idle, err := net.Dial("tcp", p.Addr) // a worker waits for its head
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer idle.Close()
+			}
+			for _, pid := range pids {
+				if st, ok := stat(pid); !ok || st.ppid != p.Pid() {
+					t.Fatalf("process %d: %+v (found %v); want a child of the stage, %d", pid, st, ok, p.Pid())
+				}
+			}
+			p.Signal(t, syscall.SIGKILL)
+			p.Wait(t, 10*time.Second)
+			for _, pid := range pids {
+				if !waitFor(10*time.Second, func() bool { return reaped(pid) }) {
+					st, _ := stat(pid)
+					t.Errorf("child %d still running 10 s after its parent was killed (state %c, parent %d)", pid, st.state, st.ppid)
+					unix.Kill(pid, unix.SIGKILL)
+					waitFor(10*time.Second, func() bool { return reaped(pid) })
+				}
+			}
+		})
+	}
+}
+
+// reaped reaps pid if it has exited (it is the test's child, or an
+// orphan the test adopted as subreaper) and reports whether it did.
+func reaped(pid int) bool {
+	var ws unix.WaitStatus
+	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	return got == pid || err == unix.ECHILD
+}
+
+// Ctrl-C in a terminal signals the foreground process group. Only the
+// parent is in it (each child has a group of its own, which the test
+// checks): the parent stops accepting, lets the request in progress
+// finish, reaps its children and exits with status 0.
+func TestInterruptStopsGracefully(t *testing.T) {
+	p := stagetest.StartProcess(t, "-addr", "127.0.0.1:0", "-delay", "1s")
+	conns, pids := keepAlive(t, p, 2)
+	for _, pid := range pids {
+		if pgid, err := unix.Getpgid(pid); err != nil || pgid != pid {
+			t.Errorf("child %d in process group %d (%v); want a group of its own", pid, pgid, err)
+		}
+	}
+	busy := conns[1]
+	io.WriteString(busy, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+	time.Sleep(300 * time.Millisecond) // in the app's 1 s sleep
+	p.Signal(t, syscall.SIGINT)
+	all, err := io.ReadAll(busy)
+	if err != nil || !strings.Contains(string(all), "Hello World") {
+		t.Errorf("request in progress at Ctrl-C: %q, %v; want its answer", all, err)
+	}
+	if code := p.Wait(t, 10*time.Second); code != 0 {
+		t.Errorf("exit status %d; want 0", code)
+	}
+	for _, pid := range pids {
+		if running(pid) {
+			t.Errorf("child %d still running after the stage exited", pid)
+		}
+	}
+	if log := p.Stderr.String(); strings.Contains(log, "killed") || strings.Contains(log, "exited") {
+		t.Errorf("a child did not end well:\n%s", log)
+	}
+}
+
+// A child still busy after -shutdown is killed, and the stage exits
+// with a non-zero status that says so.
+func TestShutdownDeadlineKillsBusyChildren(t *testing.T) {
+	p := stagetest.StartProcess(t, "-addr", "127.0.0.1:0", "-delay", "1h", "-shutdown", "500ms")
+	conns, pids := keepAlive(t, p, 1)
+	io.WriteString(conns[0], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+	time.Sleep(300 * time.Millisecond) // in the app's hour-long sleep
+	p.Signal(t, syscall.SIGTERM)
+	if code := p.Wait(t, 10*time.Second); code == 0 {
+		t.Errorf("exit status 0 with a request still in progress; want non-zero")
+	}
+	if log := p.Stderr.String(); !strings.Contains(log, "still busy after 500ms: killed") {
+		t.Errorf("no line saying children were killed:\n%s", log)
+	}
+	if running(pids[0]) {
+		t.Errorf("busy child %d still running after the stage exited", pids[0])
+	}
+}
