@@ -43,6 +43,7 @@ type Conn struct {
 	eof       bool // the client shut down its sending side
 	noMore    bool // no further requests: close once the queue is written
 	lingering bool // the sending side is shut down; reading until the client closes
+	unread    bool // readiness was reported and the socket not yet read to EAGAIN
 	closed    bool // the descriptor is closed
 	lingered  int  // bytes discarded while lingering
 
@@ -84,36 +85,46 @@ func (c *Conn) RemoteAddr() string { return c.remote }
 
 // readSocket reads while the connection wants to: once in a
 // level-triggered loop (the API reports it again if more is there), until
-// EAGAIN in an edge-triggered one (it will not).
-func (c *Conn) readSocket() {
+// EAGAIN in an edge-triggered one (it will not: a readiness edge that is
+// not read to EAGAIN is never reported again, and the connection would
+// stall). It reports whether it read anything or hit the end of file. If
+// it stops early for backpressure, c.unread stays set and advance reads
+// on once there is room.
+func (c *Conn) readSocket() bool {
 	l := c.l
+	did := false
 	for !c.closed && c.wantsRead() {
 		n, err := l.sys.read(c.fd, l.scratch)
 		switch {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
-			return
+			c.unread = false
+			return did
 		case err != nil:
 			c.fail("read", err)
-			return
+			return true
 		case n == 0:
+			c.unread = false
 			c.gotEOF()
-			return
+			return true
 		}
+		did = true
 		if c.lingering {
 			c.lingered += n
 			if c.lingered > lingerBytes {
 				c.close()
-				return
+				return true
 			}
 		} else {
 			c.feed(l.scratch[:n])
 		}
 		if !l.cfg.Edge {
-			return
+			c.unread = false
+			return true
 		}
 	}
+	return did
 }
 
 // !-readsocket
@@ -396,13 +407,16 @@ func (c *Conn) wantsRead() bool {
 
 // !+advance
 
-// advance does everything the connection can do without new readiness:
-// parse input that was waiting for room, move finished response bytes
+// advance does everything the connection can do: read what readiness
+// reported, parse input that was waiting for room, move finished response bytes
 // into the output buffer, write them, and start a lingering close once
 // the last response is out.
 func (c *Conn) advance() {
 	for !c.closed {
 		progress := false
+		if c.unread && c.wantsRead() && c.readSocket() {
+			progress = true
+		}
 		if c.in != nil && (c.body != nil || c.canParse()) && c.consumeIn() {
 			progress = true
 		}
@@ -412,7 +426,10 @@ func (c *Conn) advance() {
 		if c.outPending() > 0 && c.flush() {
 			progress = true
 		}
-		if !progress {
+		// A step may make the connection want to read without using a
+		// byte (the parser taking an unfinished head out of c.in): read
+		// then too, as long as the socket may hold bytes.
+		if !progress && !(c.unread && c.wantsRead()) {
 			break
 		}
 	}

@@ -228,9 +228,10 @@ func (l *Loop) OnReadable(c *Conn) Want {
 	if c.closed {
 		return Close
 	}
-	if c.wantsRead() {
-		c.readSocket()
-	} else {
+	// Whether or not the connection can take bytes now, the socket may
+	// hold some: an edge-triggered API will not say so again.
+	c.unread = true
+	if !c.wantsRead() {
 		c.probe()
 	}
 	c.advance()

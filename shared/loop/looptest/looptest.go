@@ -29,7 +29,26 @@ import (
 
 // StartFunc starts a stage's serve loop with cfg on 127.0.0.1:0 and
 // stops it when the test ends. A nil cfg.App means apps.Mux(0).
-type StartFunc func(t *testing.T, cfg loop.Config) *stagetest.Server
+type StartFunc func(t *testing.T, cfg loop.Config) Server
+
+// Server is a stage started by a StartFunc.
+type Server struct {
+	Addr string               // where it listens
+	Logs *stagetest.LogBuffer // what it logged
+}
+
+// Dial connects to the server with a 10 s deadline and closes the
+// connection when the test ends.
+func (s Server) Dial(t testing.TB) *net.TCPConn {
+	t.Helper()
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c.(*net.TCPConn)
+}
 
 // GetHello is a keep-alive GET /hello.
 const GetHello = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"

@@ -1,0 +1,54 @@
+package sock
+
+import (
+	"net"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// ListenGroup binds every socket to the port the first one got.
+func TestListenGroupSharesOnePort(t *testing.T) {
+	fds, err := ListenGroup("127.0.0.1:0", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	if len(fds) != 3 {
+		t.Fatalf("%d sockets; want 3", len(fds))
+	}
+	first, _ := LocalAddr(fds[0])
+	for _, fd := range fds[1:] {
+		if a, _ := LocalAddr(fd); a != first {
+			t.Errorf("socket bound to %s; want %s like the first", a, first)
+		}
+	}
+	c, err := net.Dial("tcp", first)
+	if err != nil {
+		t.Fatalf("dial the group: %v", err)
+	}
+	c.Close()
+}
+
+// A plain Listen on the group's port fails: SO_REUSEPORT is what lets
+// the group share it.
+func TestListenGroupPortIsTaken(t *testing.T) {
+	fds, err := ListenGroup("127.0.0.1:0", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	addr, _ := LocalAddr(fds[0])
+	if fd, err := Listen(addr); err == nil {
+		unix.Close(fd)
+		t.Fatalf("Listen(%s) succeeded on a port the group holds", addr)
+	}
+}
