@@ -11,9 +11,14 @@ const (
 	scratchSize = 64 << 10
 	// smallSize is the class of unparsed remainders and copied heads.
 	smallSize = 4 << 10
-	// largeSize is the class of output buffers and of the chunks workers
-	// hand to the loop.
+	// largeSize is the class of output buffers for small responses.
 	largeSize = 16 << 10
+	// chunkSize is the class of the chunks workers hand to the loop (the
+	// loop writes a chunk from the worker's own buffer, without a copy,
+	// when nothing else is waiting), of larger output buffers and of body
+	// pipes. Fewer, larger chunks mean fewer hand-offs between a worker
+	// and the loop for a large body.
+	chunkSize = 64 << 10
 )
 
 // buffer is a byte slice that travels through a pool; pooling a pointer
@@ -25,6 +30,7 @@ type buffer struct {
 var (
 	smallPool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, smallSize)} }}
 	largePool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, largeSize)} }}
+	chunkPool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, chunkSize)} }}
 )
 
 // getBuffer returns an empty buffer with room for at least n bytes.
@@ -34,6 +40,8 @@ func getBuffer(n int) *buffer {
 		return smallPool.Get().(*buffer)
 	case n <= largeSize:
 		return largePool.Get().(*buffer)
+	case n <= chunkSize:
+		return chunkPool.Get().(*buffer)
 	}
 	return &buffer{b: make([]byte, 0, n)}
 }
@@ -52,5 +60,8 @@ func putBuffer(b *buffer) {
 	case largeSize:
 		b.b = b.b[:0]
 		largePool.Put(b)
+	case chunkSize:
+		b.b = b.b[:0]
+		chunkPool.Put(b)
 	}
 }

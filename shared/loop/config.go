@@ -41,7 +41,7 @@ const (
 
 	// DefaultBodyBuffer is the buffer through which a request body streams
 	// to a worker. The loop reads the socket only while it has room.
-	DefaultBodyBuffer = 16 << 10
+	DefaultBodyBuffer = 64 << 10
 
 	// DefaultBodyMemory bounds, per loop, all request-body bytes buffered
 	// at once: streaming buffers and inline bodies. A request that would

@@ -193,12 +193,9 @@ func (c *Conn) pull() bool {
 			break
 		}
 		s := c.slots[0]
-		if c.out == nil {
-			c.out = getBuffer(largeSize)
-		}
-		before := len(c.out.b)
-		c.out.b = c.fill(s, c.out.b, room)
-		if len(c.out.b) > before {
+		before := c.outPending()
+		c.fill(s, room)
+		if c.outPending() > before {
 			progress = true
 		}
 		if !s.finished {
@@ -214,37 +211,46 @@ func (c *Conn) pull() bool {
 	return progress
 }
 
-// !+fill
-
-// fill appends to out what s has ready, about room bytes at most, and
-// marks s finished when its whole response is in out.
-func (c *Conn) fill(s *slot, out []byte, room int) []byte {
+// fill moves to the output what s has ready, about room bytes at most,
+// and marks s finished when its whole response is there.
+func (c *Conn) fill(s *slot, room int) {
 	if s.interim != nil {
-		out = append(out, s.interim...)
+		c.appendOut(s.interim)
 		s.interim = nil
 	}
 	switch {
 	case s.fixed != nil:
-		out = append(out, s.fixed...)
+		c.appendOut(s.fixed)
 		s.fixed, s.finished = nil, true
 	case s.inline && s.x == nil:
 		// Waiting for its body.
 	case s.inline:
-		var done bool
-		var err error
-		out, done, err = s.x.Next(out, room)
+		c.reserveOut(room)
+		out, done, err := s.x.Next(c.out.b, room)
+		c.out.b = out
 		if done || err != nil {
 			s.res, s.resErr = s.x.Result(), err
 			c.drop(s)
 			s.finished = true
 		}
 	default:
-		out, s.finished = s.take(out, len(out)+room)
+		s.finished = s.take(c, room)
 	}
-	return out
 }
 
-// !-fill
+// reserveOut makes sure c has an output buffer, from a pool sized for n
+// more bytes if it has none.
+func (c *Conn) reserveOut(n int) {
+	if c.out == nil {
+		c.out, c.outOff = getBuffer(n), 0
+	}
+}
+
+// appendOut appends p to the output.
+func (c *Conn) appendOut(p []byte) {
+	c.reserveOut(len(p))
+	c.out.b = append(c.out.b, p...)
+}
 
 // retire takes the head response, all of which is in the output buffer,
 // off the queue: it logs the -v line and decides whether the connection

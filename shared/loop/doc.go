@@ -73,7 +73,7 @@
 // bounded memory per connection and in total:
 //
 //   - With workers it streams through a bodyPipe of Config.BodyBuffer
-//     bytes (16 KiB): the loop decodes body bytes from the socket into the
+//     bytes (64 KiB): the loop decodes body bytes from the socket into the
 //     pipe only while it has room, and stops reading the socket when it is
 //     full; the app's read that makes room wakes the loop. The app may
 //     start answering before the body is complete (Echo does).

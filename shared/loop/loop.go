@@ -150,6 +150,7 @@ func (l *Loop) Conn(fd int) *Conn {
 // moment instead, and is logged.
 func (l *Loop) Accept() ([]*Conn, error) {
 	l.accepted = l.accepted[:0]
+	l.nowOK = false // header deadlines count from now, not from the turn's start
 	for i := 0; l.Accepting() && (l.cfg.Edge || i < acceptBatch); i++ {
 		fd, remote, err := sock.AcceptNonblock(l.lfd)
 		if err != nil {

@@ -109,8 +109,8 @@ func TestClientThatNeverReads(t *testing.T) {
 			return c.Closed()
 		})
 		// A worker's chunk is taken whole: the bound plus one chunk.
-		if maxOut > bound+largeSize {
-			t.Errorf("output held %d bytes; bound %d", maxOut, bound+largeSize)
+		if maxOut > bound+chunkSize {
+			t.Errorf("output held %d bytes; bound %d", maxOut, bound+chunkSize)
 		}
 		if maxIn > scratchSize {
 			t.Errorf("held %d bytes of unparsed requests; bound %d", maxIn, scratchSize)
@@ -118,7 +118,7 @@ func TestClientThatNeverReads(t *testing.T) {
 		if maxSlots > h.l.cfg.MaxPipeline {
 			t.Errorf("%d requests queued; bound %d", maxSlots, h.l.cfg.MaxPipeline)
 		}
-		if limit := h.l.cfg.MaxPipeline * (bound + largeSize); maxQueued > limit {
+		if limit := h.l.cfg.MaxPipeline * (bound + chunkSize); maxQueued > limit {
 			t.Errorf("workers queued %d bytes; bound %d", maxQueued, limit)
 		}
 		if len(s.in) == 0 {

@@ -84,8 +84,8 @@ func (s *slot) Run() {
 		err  error
 	)
 	for {
-		last = getBuffer(largeSize)
-		last.b, done, err = x.Next(last.b, largeSize)
+		last = getBuffer(chunkSize)
+		last.b, done, err = x.Next(last.b, chunkSize)
 		if done || err != nil {
 			break
 		}
@@ -123,7 +123,7 @@ func (s *slot) Run() {
 // over its bound.
 func (s *slot) sink(p []byte) error {
 	for len(p) > 0 {
-		b := getBuffer(largeSize)
+		b := getBuffer(chunkSize)
 		n := min(len(p), cap(b.b))
 		b.b = append(b.b[:0], p[:n]...)
 		p = p[n:]
@@ -163,18 +163,26 @@ func (s *slot) put(b *buffer) bool {
 	return !gone
 }
 
-// take moves queued chunks into out, up to about max bytes, and reports
-// whether the worker is done and everything has been taken. Loop only.
-func (s *slot) take(out []byte, max int) ([]byte, bool) {
+// take moves queued chunks to c's output, about room bytes at most, and
+// reports whether the worker is done and everything has been taken. When
+// the output is empty a chunk becomes the output buffer itself, with no
+// copy. Loop only.
+func (s *slot) take(c *Conn, room int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := 0
-	for ; i < len(s.chunks) && len(out) < max; i++ {
+	i, taken := 0, 0
+	for ; i < len(s.chunks) && taken < room; i++ {
 		b := s.chunks[i]
-		out = append(out, b.b...)
-		s.queued -= len(b.b)
-		putBuffer(b)
 		s.chunks[i] = nil
+		taken += len(b.b)
+		s.queued -= len(b.b)
+		if c.outPending() == 0 {
+			putBuffer(c.out)
+			c.out, c.outOff = b, 0
+		} else {
+			c.out.b = append(c.out.b, b.b...)
+			putBuffer(b)
+		}
 	}
 	if i > 0 {
 		s.chunks = append(s.chunks[:0], s.chunks[i:]...)
@@ -182,9 +190,9 @@ func (s *slot) take(out []byte, max int) ([]byte, bool) {
 	}
 	if s.done && len(s.chunks) == 0 {
 		s.res, s.resErr = s.wres, s.werr
-		return out, true
+		return true
 	}
-	return out, false
+	return false
 }
 
 // abandon tells a running worker that the connection is gone, so it stops
