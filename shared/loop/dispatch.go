@@ -211,6 +211,8 @@ func (c *Conn) pull() bool {
 	return progress
 }
 
+// !+fill
+
 // fill moves to the output what s has ready, about room bytes at most,
 // and marks s finished when its whole response is there.
 func (c *Conn) fill(s *slot, room int) {
@@ -237,6 +239,8 @@ func (c *Conn) fill(s *slot, room int) {
 		s.finished = s.take(c, room)
 	}
 }
+
+// !-fill
 
 // reserveOut makes sure c has an output buffer, from a pool sized for n
 // more bytes if it has none.
