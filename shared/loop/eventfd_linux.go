@@ -7,6 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// !+eventfd
+
 // eventfdWaker wakes the loop through an eventfd(2): a 64-bit counter in
 // the kernel that is readable while it is not zero. It is one descriptor
 // instead of a pipe's two, and however many wake-ups are written, one
@@ -58,6 +60,8 @@ func (e *eventfdWaker) Drain() error {
 		return fmt.Errorf("loop: drain eventfd: %w", err)
 	}
 }
+
+// !-eventfd
 
 // Close closes the eventfd.
 func (e *eventfdWaker) Close() error {

@@ -143,6 +143,8 @@ func (l *Loop) Conn(fd int) *Conn {
 	return l.byFd[fd]
 }
 
+// !+accept
+
 // Accept accepts the connections waiting on the listening socket (up to
 // acceptBatch, or all of them if the loop is edge-triggered) and returns
 // them, each wanting Read. It returns an error only if the listening
@@ -180,6 +182,8 @@ func (l *Loop) Accept() ([]*Conn, error) {
 	}
 	return l.accepted, nil
 }
+
+// !-accept
 
 // add makes a Conn for descriptor fd and registers it.
 func (l *Loop) add(fd int, remote string) *Conn {
