@@ -53,8 +53,11 @@
 // keep-alive: it owns its connection, so waiting on it for the next
 // request blocks nobody else. It exits when the client closes or stays
 // idle for -idle-timeout. The price of exec is that every child
-// initialises a whole Go runtime instead of sharing the parent's pages
-// copy-on-write; the chapter measures what that costs.
+// initialises a whole Go runtime (and every package this program
+// imports) instead of sharing the parent's pages copy-on-write: that is
+// the cost of every new connection, and BenchmarkReexec measures it.
+// Children run with GOMAXPROCS=1 (unless GOMAXPROCS is set), which makes
+// that start a little cheaper.
 //
 // # Zombies, reaping and signals
 //
@@ -75,18 +78,21 @@
 // connection), so the limit that matters is the number of processes
 // (RLIMIT_NPROC): at start -max-children is lowered to fit under it.
 //
-// SIGINT or SIGTERM stops accepting and sends SIGTERM to every child;
-// a child finishes the request in progress (an idle one closes at once)
-// and exits; the parent reaps them all and exits with status 0. Children
-// still running after -shutdown are killed and the exit status is 1; a
-// second signal exits at once. Ctrl-C signals the whole process group,
-// so children ignore SIGINT and wait for their parent's SIGTERM.
+// SIGINT or SIGTERM stops accepting and tells every child to finish:
+// the parent closes its end of a pipe whose other end every child holds,
+// and a child that reads end of file there finishes the request in
+// progress (an idle one closes at once) and exits. A pipe rather than
+// SIGTERM, because a child still starting up would die of a signal its
+// runtime does not yet hand to the program. The parent reaps them all
+// and exits with status 0; children still running after -shutdown are
+// killed and the exit status is 1; a second signal exits at once. Each
+// child has a process group of its own, so Ctrl-C in the terminal, which
+// signals the terminal's foreground group, reaches only the parent.
 //
 // No child outlives its parent, even one killed with SIGKILL, which
-// cannot be caught: on Linux each child asks the kernel for SIGTERM when
-// its parent dies (PR_SET_PDEATHSIG), and on every system it holds the
-// read end of a pipe whose write end only the parent holds, so it reads
-// end of file when the parent is gone.
+// cannot be caught: the same pipe reads end of file once the parent is
+// gone, however it died, and on Linux each child also asks the kernel
+// for SIGTERM when its parent dies (PR_SET_PDEATHSIG).
 //
 // # -prefork: gunicorn's sync workers
 //

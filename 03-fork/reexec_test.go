@@ -32,7 +32,7 @@ func BenchmarkReexec(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	env := append(os.Environ(), roleEnv+"="+roleConn)
+	env := childEnv(roleConn) // as the server starts them: GOMAXPROCS=1
 	for b.Loop() {
 		client, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
