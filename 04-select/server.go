@@ -71,9 +71,7 @@ func (s *server) wait() error {
 		}
 		return fmt.Errorf("select: %w", err)
 	}
-	if rd.IsSet(s.WakeFd()) {
-		s.OnWake()
-	}
+	s.OnWake() // finished work, whether or not the pipe woke select
 	if s.Accepting() && rd.IsSet(s.ListenFd()) {
 		if _, err := s.Accept(); err != nil {
 			return err

@@ -53,9 +53,7 @@ func (s *server) wait() error {
 		}
 		return fmt.Errorf("poll: %w", err)
 	}
-	if s.fds[0].Revents != 0 {
-		s.OnWake()
-	}
+	s.OnWake() // finished work, whether or not the pipe woke poll
 	if s.fds[1].Revents != 0 {
 		if _, err := s.Accept(); err != nil {
 			return err

@@ -69,10 +69,11 @@ func (s *server) wait() error {
 		}
 		return fmt.Errorf("epoll_wait: %w", err)
 	}
+	s.watchAll(s.OnWake()) // finished work, whether or not the eventfd woke epoll_wait
 	for _, ev := range s.events[:n] {
 		switch fd := int(ev.Fd); {
 		case fd == s.WakeFd():
-			s.watchAll(s.OnWake())
+			// Drained by OnWake.
 		case fd == s.ListenFd() && s.lwatch:
 			s.accept()
 		default:

@@ -94,6 +94,7 @@ func (f *fakeIO) close(fd int) error         { f.socks[fd].closed = true; return
 type fakeWaker struct {
 	mu      sync.Mutex
 	pending bool
+	wakes   int // calls of Wake
 	c       chan struct{}
 }
 
@@ -103,6 +104,7 @@ func (w *fakeWaker) Fd() int { return -1 }
 func (w *fakeWaker) Wake() error {
 	w.mu.Lock()
 	w.pending = true
+	w.wakes++
 	w.mu.Unlock()
 	select {
 	case w.c <- struct{}{}:
@@ -173,9 +175,8 @@ func (h *harness) dial() (*Conn, *fakeSock) {
 func (h *harness) turn() bool {
 	l := h.l
 	l.Timeout() // starts a new turn of loop time
-	did := false
-	if h.w.isPending() {
-		l.OnWake()
+	did := h.w.isPending()
+	if len(l.OnWake()) > 0 {
 		did = true
 	}
 	for _, c := range append([]*Conn(nil), l.Conns()...) {

@@ -50,6 +50,7 @@ type Loop struct {
 	mu          sync.Mutex // guards the fields below (workers post)
 	ready       []*Conn    // connections posted by workers since the last OnWake
 	wakePending bool       // the waker has been woken and not drained
+	waiting     bool       // between Timeout and OnWake: maybe blocked in the wait
 	closed      bool       // Close was called: nothing to wake
 
 	spare    []*Conn       // the previous ready slice, reused
@@ -255,19 +256,23 @@ func (l *Loop) OnWritable(c *Conn) Want {
 
 // !-handlers
 
-// OnWake handles a wake-up: it drains the waker, carries on with every
-// connection a worker posted (response bytes to write, room in a body
-// pipe), and begins the shutdown if Stop was called. It returns the
-// connections whose Want may have changed; the slice is valid until the
-// next call of OnWake or Expire.
+// OnWake carries on with every connection a worker posted (response
+// bytes to write, room in a body pipe), drains the waker if it was woken,
+// and begins the shutdown if Stop was called. A stage calls it after
+// every wait, whatever woke it: a loop that was busy when a worker
+// finished was not woken for it (see post). It returns the connections
+// whose Want may have changed; the slice is valid until the next call of
+// OnWake or Expire.
 func (l *Loop) OnWake() []*Conn {
-	if err := l.waker.Drain(); err != nil {
-		l.logf(true, "%v", err)
-	}
 	l.mu.Lock()
-	batch := l.ready
-	l.ready, l.wakePending = l.spare[:0], false
+	batch, woken := l.ready, l.wakePending
+	l.ready, l.wakePending, l.waiting = l.spare[:0], false, false
 	l.mu.Unlock()
+	if woken {
+		if err := l.waker.Drain(); err != nil {
+			l.logf(true, "%v", err)
+		}
+	}
 	l.changed = l.changed[:0]
 	if l.stopReq.Load() && !l.stopping {
 		l.beginStop()
@@ -288,9 +293,12 @@ func (l *Loop) OnWake() []*Conn {
 
 // !+post
 
-// post puts c on the loop's ready list and wakes the loop, once per batch:
-// a worker that finishes while the loop is already woken adds c to the
-// list and writes nothing. Any goroutine may call it.
+// post puts c on the loop's ready list, and wakes the loop only if it
+// is blocked in its readiness wait and nobody has woken it yet: a loop
+// that is busy finds the list at its next OnWake, and a worker that
+// finishes while the loop is already woken writes nothing. So a busy
+// server pays no system call per response for its wake-ups. Any
+// goroutine may call it.
 func (l *Loop) post(c *Conn) {
 	if !c.posted.CompareAndSwap(false, true) {
 		return
@@ -301,7 +309,12 @@ func (l *Loop) post(c *Conn) {
 		return
 	}
 	l.ready = append(l.ready, c)
-	if !l.wakePending {
+	l.wake()
+}
+
+// wake wakes the loop if it is waiting and not yet woken. l.mu is held.
+func (l *Loop) wake() {
+	if l.waiting && !l.wakePending {
 		l.wakePending = true
 		if err := l.waker.Wake(); err != nil {
 			l.logf(true, "%v", err)
@@ -313,8 +326,19 @@ func (l *Loop) post(c *Conn) {
 
 // Timeout returns how long the readiness wait may block: until the
 // earliest deadline of a connection, of the paused accept, or of the
-// shutdown; -1 if there is none.
+// shutdown; -1 if there is none; 0 if workers have posted work already.
+// A stage calls it right before each wait, and OnWake right after.
 func (l *Loop) Timeout() time.Duration {
+	// From here until OnWake the loop counts as waiting: a worker that
+	// posts wakes it. If work is posted already, do not block at all.
+	l.mu.Lock()
+	busy := len(l.ready) > 0 || l.stopReq.Load() && !l.stopping
+	l.waiting = !busy
+	l.mu.Unlock()
+	if busy {
+		l.nowOK = false
+		return 0
+	}
 	l.nowOK = false
 	now := l.clock()
 	l.nowOK = false // the wait starts a new turn
@@ -369,7 +393,7 @@ func (l *Loop) Stop() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.closed {
-		l.waker.Wake()
+		l.wake()
 	}
 }
 

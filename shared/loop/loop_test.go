@@ -326,3 +326,36 @@ func TestBodyPipeErrorAfterData(t *testing.T) {
 		t.Errorf("%d bytes of body memory still charged after closeRead", n)
 	}
 }
+
+// Workers wake the loop only while it waits, and once per batch: a busy
+// loop, or one already woken, costs them no write to the waker, and a
+// loop with work posted does not block.
+func TestPostWakesOnlyAWaitingLoop(t *testing.T) {
+	h := newHarness(t, Config{App: apps.Echo, Workers: 1})
+	c1, _ := h.dial()
+	c2, _ := h.dial()
+	wakes := func() int {
+		h.w.mu.Lock()
+		defer h.w.mu.Unlock()
+		return h.w.wakes
+	}
+	h.l.Timeout() // about to wait
+	h.l.post(c1)
+	h.l.post(c2)
+	if n := wakes(); n != 1 {
+		t.Fatalf("%d wake-ups for two posts to a waiting loop; want 1", n)
+	}
+	if got := h.l.OnWake(); len(got) != 2 {
+		t.Fatalf("OnWake carried on with %d connections; want 2", len(got))
+	}
+	h.l.post(c1) // the loop is busy now
+	if n := wakes(); n != 1 {
+		t.Fatalf("a post to a busy loop wrote a wake-up")
+	}
+	if d := h.l.Timeout(); d != 0 {
+		t.Fatalf("Timeout with work posted = %v; want 0 (do not block)", d)
+	}
+	if got := h.l.OnWake(); len(got) != 1 {
+		t.Fatalf("OnWake carried on with %d connections; want 1", len(got))
+	}
+}
