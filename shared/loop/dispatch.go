@@ -227,7 +227,7 @@ func (c *Conn) fill(s *slot, room int) {
 	case s.inline && s.x == nil:
 		// Waiting for its body.
 	case s.inline:
-		c.reserveOut(room)
+		c.reserveOut(min(room, largeSize))
 		out, done, err := s.x.Next(c.out.b, room)
 		c.out.b = out
 		if done || err != nil {

@@ -83,8 +83,10 @@ func (s *slot) Run() {
 		done bool
 		err  error
 	)
-	for {
-		last = getBuffer(chunkSize)
+	for size := smallSize; ; size = chunkSize {
+		// Most responses fit in a small buffer; a large one grows the
+		// first and takes chunk-sized buffers after it.
+		last = getBuffer(size)
 		last.b, done, err = x.Next(last.b, chunkSize)
 		if done || err != nil {
 			break
