@@ -48,3 +48,7 @@ func TestSlowHeadGets408(t *testing.T) { looptest.SlowHead408(t, start) }
 func TestNoLeakAfter1000Connections(t *testing.T) {
 	looptest.NoLeakAfter1000(t, start, loop.Config{Workers: 16})
 }
+
+// At stop, idle connections close, a request in flight is answered, and
+// serve returns nil.
+func TestShutdownFinishesInFlight(t *testing.T) { looptest.ShutdownFinishesInFlight(t, start) }

@@ -28,5 +28,5 @@ func start(t *testing.T, cfg loop.Config) looptest.Server {
 		cfg.Log = log.New(logs, "", 0)
 		return serve(stop, lfd, cfg)
 	})
-	return looptest.Server{Addr: ts.Addr, Logs: ts.Logs}
+	return looptest.Server{Addr: ts.Addr, Logs: ts.Logs, Stop: ts.Stop}
 }

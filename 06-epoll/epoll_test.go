@@ -197,3 +197,14 @@ func TestNoLeakAfter1000Connections(t *testing.T) {
 func TestNoLeakAfter1000ConnectionsEdge(t *testing.T) {
 	looptest.NoLeakAfter1000(t, start, loop.Config{Workers: 16, Edge: true})
 }
+
+// At stop, idle connections close, a request in flight is answered, and
+// serve returns nil.
+func TestShutdownFinishesInFlight(t *testing.T) { looptest.ShutdownFinishesInFlight(t, start) }
+
+// The same with -loops 2: every loop stops.
+func TestShutdownFinishesInFlightLoops2(t *testing.T) {
+	looptest.ShutdownFinishesInFlight(t, func(t *testing.T, cfg loop.Config) looptest.Server {
+		return startLoops(t, 2, cfg)
+	})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func start(t *testing.T, cfg loop.Config) looptest.Server {
 		cfg.Log = log.New(logs, "", 0)
 		return serve(stop, lfd, cfg)
 	})
-	return looptest.Server{Addr: ts.Addr, Logs: ts.Logs}
+	return looptest.Server{Addr: ts.Addr, Logs: ts.Logs, Stop: ts.Stop}
 }
 
 // startLoops runs serveLoops with n loops on a SO_REUSEPORT group at
@@ -53,19 +54,25 @@ func startLoops(t *testing.T, n int, cfg loop.Config) looptest.Server {
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- serveLoops(stop, lfds, cfg) }()
-	t.Cleanup(func() {
-		close(stop)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serveLoops returned %v; want nil after stop", err)
+	var once sync.Once
+	stopFunc := func(t testing.TB) {
+		once.Do(func() {
+			close(stop)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serveLoops returned %v; want nil after stop", err)
+				}
+			case <-time.After(stagetest.DefaultStopTimeout):
+				t.Errorf("serveLoops did not return within %v of stop", stagetest.DefaultStopTimeout)
 			}
-		case <-time.After(stagetest.DefaultStopTimeout):
-			t.Errorf("serveLoops did not return within %v of stop", stagetest.DefaultStopTimeout)
-		}
+		})
+	}
+	t.Cleanup(func() {
+		stopFunc(t)
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	return looptest.Server{Addr: addr, Logs: logs}
+	return looptest.Server{Addr: addr, Logs: logs, Stop: stopFunc}
 }

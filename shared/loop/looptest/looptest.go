@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"lbws/shared/apps"
 	"lbws/shared/conformance"
 	"lbws/shared/loop"
 	"lbws/shared/stage/stagetest"
@@ -35,6 +36,9 @@ type StartFunc func(t *testing.T, cfg loop.Config) Server
 type Server struct {
 	Addr string               // where it listens
 	Logs *stagetest.LogBuffer // what it logged
+	// Stop stops the server and fails the test unless serve returns nil
+	// in time; the test's cleanup calls it too (only the first call acts).
+	Stop func(t testing.TB)
 }
 
 // Dial connects to the server with a 10 s deadline and closes the
@@ -294,5 +298,49 @@ func WaitLog(t *testing.T, logs *stagetest.LogBuffer, want string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no log line with %q", want)
 		}
+	}
+}
+
+// ShutdownFinishesInFlight checks the graceful shutdown: at stop an idle
+// keep-alive connection is closed at once, a request in flight still gets
+// its whole response, new connections are refused, and serve returns nil.
+func ShutdownFinishesInFlight(t *testing.T, start StartFunc) {
+	const appTime = 500 * time.Millisecond
+	ts := start(t, loop.Config{App: apps.Hello(appTime), Workers: 4})
+	idle := ts.Dial(t)
+	idleR := bufio.NewReader(idle)
+	if resp := Get(t, idle, idleR); resp.StatusCode != 200 {
+		t.Fatalf("idle connection's first request: %d", resp.StatusCode)
+	}
+	busy := ts.Dial(t)
+	if _, err := io.WriteString(busy, GetHello); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(appTime / 5) // the request is in the app now
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ts.Stop(t)
+	}()
+	idle.SetReadDeadline(time.Now().Add(appTime / 2))
+	if _, err := idleR.ReadByte(); err != io.EOF {
+		t.Errorf("idle connection at stop: %v; want it closed (EOF) before the busy request ends", err)
+	}
+	r := bufio.NewReader(busy)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("request in flight at stop: %v; want its response", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "Hello World" {
+		t.Errorf("request in flight at stop: %d %q; want 200 Hello World", resp.StatusCode, body)
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("after the last response: %v; want the connection closed", err)
+	}
+	<-stopped
+	if c, err := net.DialTimeout("tcp", ts.Addr, time.Second); err == nil {
+		c.Close()
+		t.Error("a connection was accepted after stop")
 	}
 }
