@@ -122,7 +122,7 @@ main() {
 	check_ulimit
 	check_server
 	if ((DELAY_MS > 0)); then
-		echo "wrk.sh: with a ${DELAY_MS} ms app, $CONNECTIONS connections allow at most $((CONNECTIONS * 1000 / DELAY_MS)) requests/s (Little's law); -workers 0 allows $((1000 / DELAY_MS))"
+		echo "wrk.sh: with a ${DELAY_MS} ms app, $CONNECTIONS connections allow at most $((CONNECTIONS * 1000 / DELAY_MS)) requests/s (Little's law); -workers 0 allows $((1000 / DELAY_MS)) per loop (-loops; the default is one loop per core)"
 	fi
 	# WRK_ARGS is split into words on purpose: it holds several flags.
 	# shellcheck disable=SC2086
