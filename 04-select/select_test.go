@@ -52,3 +52,6 @@ func TestNoLeakAfter1000Connections(t *testing.T) {
 // At stop, idle connections close, a request in flight is answered, and
 // serve returns nil.
 func TestShutdownFinishesInFlight(t *testing.T) { looptest.ShutdownFinishesInFlight(t, start) }
+
+// With -workers 0 a shutdown keeps its deadline: requests not begun get 503.
+func TestInlineShutdownBounded(t *testing.T) { looptest.InlineShutdownBounded(t, start) }

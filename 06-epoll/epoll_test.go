@@ -208,3 +208,6 @@ func TestShutdownFinishesInFlightLoops2(t *testing.T) {
 		return startLoops(t, 2, cfg)
 	})
 }
+
+// With -workers 0 a shutdown keeps its deadline: requests not begun get 503.
+func TestInlineShutdownBounded(t *testing.T) { looptest.InlineShutdownBounded(t, start) }

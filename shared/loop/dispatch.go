@@ -26,6 +26,16 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		c.noMore = true
 	}
 	s.opt.Close = c.noMore || l.stopping
+	if l.inline && l.stopReq.Load() {
+		// Stop was called while this turn runs apps inline: a request
+		// the app has not begun is not in flight. One turn can hold a
+		// request on every ready connection, 200 ms each with the
+		// article's app, far past the shutdown deadline; answer the
+		// rest 503 instead (RFC 9110 15.6.4).
+		c.dropParser()
+		c.busy(s, "shutting down")
+		return
+	}
 	var bi *bodyIn
 	if req.HasBody() {
 		bi = &bodyIn{s: s}

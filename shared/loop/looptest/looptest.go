@@ -344,3 +344,57 @@ func ShutdownFinishesInFlight(t *testing.T, start StartFunc) {
 		t.Error("a connection was accepted after stop")
 	}
 }
+
+// InlineShutdownBounded checks that with the app inline (-workers 0) a
+// shutdown keeps its deadline. Requests that become readable on many
+// connections while the app runs are handled in one loop turn, one app
+// call after another; once stop is called the ones not begun must get
+// 503 instead, and serve must return in time.
+func InlineShutdownBounded(t *testing.T, start StartFunc) {
+	const (
+		appTime = 200 * time.Millisecond
+		clients = 30 // 6 s of app time in one turn without the bound
+	)
+	ts := start(t, loop.Config{App: apps.Hello(appTime), Workers: 0, ShutdownTimeout: time.Second})
+	first := ts.Dial(t)
+	conns := make([]*net.TCPConn, clients)
+	for i := range conns {
+		conns[i] = ts.Dial(t)
+	}
+	time.Sleep(300 * time.Millisecond) // all accepted, none has sent
+	if _, err := io.WriteString(first, GetHello); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(appTime / 4) // the loop is inside the first app now
+	for _, c := range conns {
+		if _, err := io.WriteString(c, GetHello); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(appTime) // and inside the next turn, the app of one of them
+	began := time.Now()
+	ts.Stop(t)
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("serve took %v to stop with a 1 s shutdown deadline; want the requests not begun refused", took)
+	}
+	var ok, busy int
+	for i, c := range append(conns, first) {
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Errorf("client %d: %v; want a response", i, err)
+			continue
+		}
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == 200:
+			ok++
+		case resp.StatusCode == 503 && resp.Close:
+			busy++
+		default:
+			t.Errorf("client %d: %d (close %v); want 200, or 503 with Connection: close", i, resp.StatusCode, resp.Close)
+		}
+	}
+	if ok < 2 || busy == 0 {
+		t.Errorf("%d answered 200 and %d 503; want the requests in flight served and the rest refused", ok, busy)
+	}
+}
