@@ -130,3 +130,23 @@ func TestChartPanels(t *testing.T) {
 		t.Errorf("chart bars (-want +got):\n%s", diff)
 	}
 }
+
+// TestIntroSaysShortRuns checks that a page from runs shorter than the
+// default says so, how long the whole run took, and what that means, and
+// that a page from default-length runs does not.
+func TestIntroSaysShortRuns(t *testing.T) {
+	r := fixture(t) // 5 s runs, 2 min 30 s in all
+	var b strings.Builder
+	writeIntro(&b, r)
+	for _, want := range []string{"Runs of 5 s instead of the default 60 s", "end in 3 minutes rather than hours", "a first look"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("intro of a 5 s run lacks %q:\n%s", want, b.String())
+		}
+	}
+	r.Duration = defaultDuration.String()
+	b.Reset()
+	writeIntro(&b, r)
+	if strings.Contains(b.String(), "instead of the default") {
+		t.Errorf("intro of a default-length run says it was short:\n%s", b.String())
+	}
+}

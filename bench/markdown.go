@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // articleRow is one line of the article's own results table and the
@@ -62,8 +63,12 @@ func writeIntro(b *strings.Builder, r *Results) {
 	if runs > 1 {
 		reps = fmt.Sprintf("%d times (each row is the median run; the range of QPS is in brackets)", runs)
 	}
-	fmt.Fprintf(b, "Produced by `%s`, a %s started %s with %s per wrk run, each cell run %s.\n\n",
+	fmt.Fprintf(b, "Produced by `%s`, a %s started %s with %s per wrk run, each cell run %s.",
 		r.Command, kind, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Duration, reps)
+	if s := shortRuns(r); s != "" {
+		b.WriteString(" " + s)
+	}
+	b.WriteString("\n\n")
 	fmt.Fprintf(b, "Machine: %s, %s, %d logical CPUs, %s MiB memory, %s; %s; %s; open-file limit %d",
 		m.Host, m.CPU, m.Cores, thousands(m.MemoryMiB), m.Kernel, m.Go, m.Wrk, m.NoFile)
 	if m.Commit != "" {
@@ -80,6 +85,23 @@ func writeIntro(b *strings.Builder, r *Results) {
 		fmt.Fprintf(b, " CPUs: %s.", m.CPUs)
 	}
 	b.WriteString("\n\n")
+}
+
+// shortRuns says, for a run whose wrk runs were shorter than the default,
+// by how much and why, and what that does to the figures; "" otherwise.
+func shortRuns(r *Results) string {
+	d, err := time.ParseDuration(r.Duration)
+	if err != nil || d >= defaultDuration {
+		return ""
+	}
+	took := "rather than hours"
+	if t := r.Finished.Sub(r.Started); !r.Finished.IsZero() && t > 0 {
+		took = fmt.Sprintf("in %d minutes rather than hours", int(t.Round(time.Minute).Minutes()))
+	}
+	return fmt.Sprintf("Runs of %s instead of the default %s (the article's -d60s) made the whole run end %s. "+
+		"A short run counts the time its connections take to open against its rate, and sees fewer of the slowest responses: "+
+		"read its figures as a first look, and a run of the default length as the reference.",
+		fmtSeconds(d.Seconds()), fmtSeconds(defaultDuration.Seconds()), took)
 }
 
 // keyValues lists a map in key order.
