@@ -103,7 +103,7 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	targets := fs.String("targets", "", "comma list of targets (`names` or stage numbers: 02,nethttp,gunicorn,nginx); empty: all")
-	wls := fs.String("workloads", "", "comma list of workloads: "+workloadNames()+"; empty: article,overhead")
+	wls := fs.String("workloads", "", "comma list of workloads: "+workloadNames()+"; empty: all of them (article,overhead,c10k)")
 	duration := fs.Duration("duration", defaultDuration, "length of each wrk run")
 	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each, once): a first table in a few minutes")
 	runs := fs.Int("runs", defaultRuns, "repetitions of each cell; rows show the median and the range (-quick: 1)")
