@@ -57,7 +57,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"time"
 
@@ -118,10 +117,5 @@ func usage() {
 
 // printTry tells the reader what to run against the server just started.
 func printTry(addr string, delay time.Duration) {
-	host, port, _ := net.SplitHostPort(addr)
-	url := "http://" + addr
-	fmt.Printf("02-simple-wsgi: serving apps.Mux on %s, one connection at a time (Ctrl-C stops)\n", url)
-	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
-	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
-	fmt.Printf("load: HOST=%s PORT=%s ./02-simple-wsgi/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
+	stage.PrintTry("02-simple-wsgi", addr, "one connection at a time", delay)
 }

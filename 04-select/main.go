@@ -52,11 +52,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"time"
 
-	"lbws/shared/apps"
 	"lbws/shared/loop"
 	"lbws/shared/sock"
 	"lbws/shared/stage"
@@ -74,17 +72,7 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	cfg := loop.Config{
-		App:             apps.Mux(f.Delay),
-		Workers:         *workers,
-		HeaderTimeout:   f.HeaderTimeout,
-		BodyTimeout:     f.BodyTimeout,
-		WriteTimeout:    f.WriteTimeout,
-		IdleTimeout:     f.IdleTimeout,
-		ShutdownTimeout: f.Shutdown * 9 / 10, // serve returns before stage.Run gives up on it
-		Verbose:         f.Verbose,
-		Log:             log.New(os.Stderr, "04-select: ", log.Ltime|log.Lmicroseconds),
-	}
+	cfg := loop.FlagConfig("04-select", &f, *workers)
 
 	lfd, err := sock.Listen(f.Addr)
 	if err != nil {
@@ -113,14 +101,9 @@ func usage() {
 
 // printTry tells the reader what to run against the server just started.
 func printTry(addr string, delay time.Duration, workers int) {
-	host, port, _ := net.SplitHostPort(addr)
-	url := "http://" + addr
-	model := fmt.Sprintf("the app on up to %d workers", workers)
+	model := fmt.Sprintf("one select loop, the app on up to %d workers", workers)
 	if workers == 0 {
-		model = "the app inline in the loop"
+		model = "one select loop, the app inline in the loop"
 	}
-	fmt.Printf("04-select: serving apps.Mux on %s, one select loop, %s (Ctrl-C stops)\n", url, model)
-	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
-	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
-	fmt.Printf("load: HOST=%s PORT=%s ./04-select/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
+	stage.PrintTry("04-select", addr, model, delay)
 }

@@ -46,11 +46,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"time"
 
-	"lbws/shared/apps"
 	"lbws/shared/loop"
 	"lbws/shared/sock"
 	"lbws/shared/stage"
@@ -68,17 +66,7 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	cfg := loop.Config{
-		App:             apps.Mux(f.Delay),
-		Workers:         *workers,
-		HeaderTimeout:   f.HeaderTimeout,
-		BodyTimeout:     f.BodyTimeout,
-		WriteTimeout:    f.WriteTimeout,
-		IdleTimeout:     f.IdleTimeout,
-		ShutdownTimeout: f.Shutdown * 9 / 10, // serve returns before stage.Run gives up on it
-		Verbose:         f.Verbose,
-		Log:             log.New(os.Stderr, "05-poll: ", log.Ltime|log.Lmicroseconds),
-	}
+	cfg := loop.FlagConfig("05-poll", &f, *workers)
 
 	lfd, err := sock.Listen(f.Addr)
 	if err != nil {
@@ -108,14 +96,9 @@ func usage() {
 
 // printTry tells the reader what to run against the server just started.
 func printTry(addr string, delay time.Duration, workers int) {
-	host, port, _ := net.SplitHostPort(addr)
-	url := "http://" + addr
-	model := fmt.Sprintf("the app on up to %d workers", workers)
+	model := fmt.Sprintf("one poll loop, the app on up to %d workers", workers)
 	if workers == 0 {
-		model = "the app inline in the loop"
+		model = "one poll loop, the app inline in the loop"
 	}
-	fmt.Printf("05-poll: serving apps.Mux on %s, one poll loop, %s (Ctrl-C stops)\n", url, model)
-	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
-	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
-	fmt.Printf("load: HOST=%s PORT=%s ./05-poll/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
+	stage.PrintTry("05-poll", addr, model, delay)
 }

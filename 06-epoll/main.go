@@ -61,12 +61,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"runtime"
 	"time"
 
-	"lbws/shared/apps"
 	"lbws/shared/loop"
 	"lbws/shared/sock"
 	"lbws/shared/stage"
@@ -89,18 +87,8 @@ func main() {
 	if err := supported(); err != nil {
 		log.Fatal(err)
 	}
-	cfg := loop.Config{
-		App:             apps.Mux(f.Delay),
-		Workers:         *workers,
-		HeaderTimeout:   f.HeaderTimeout,
-		BodyTimeout:     f.BodyTimeout,
-		WriteTimeout:    f.WriteTimeout,
-		IdleTimeout:     f.IdleTimeout,
-		ShutdownTimeout: f.Shutdown * 9 / 10, // serve returns before stage.Run gives up on it
-		Edge:            *edge,
-		Verbose:         f.Verbose,
-		Log:             log.New(os.Stderr, "06-epoll: ", log.Ltime|log.Lmicroseconds),
-	}
+	cfg := loop.FlagConfig("06-epoll", &f, *workers)
+	cfg.Edge = *edge
 
 	lfds, err := sock.ListenGroup(f.Addr, *loops)
 	if err != nil {
@@ -130,18 +118,13 @@ func usage() {
 
 // printTry tells the reader what to run against the server just started.
 func printTry(addr string, delay time.Duration, workers, loops int, edge bool) {
-	host, port, _ := net.SplitHostPort(addr)
-	url := "http://" + addr
-	model := fmt.Sprintf("the app on up to %d workers", workers)
-	if workers == 0 {
-		model = "the app inline in the loops"
-	}
 	trigger := "level-triggered"
 	if edge {
 		trigger = "edge-triggered"
 	}
-	fmt.Printf("06-epoll: serving apps.Mux on %s, %d %s epoll loop(s), %s (Ctrl-C stops)\n", url, loops, trigger, model)
-	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)
-	fmt.Printf("      curl -i --data-binary 'some bytes' %s/echo\n", url)
-	fmt.Printf("load: HOST=%s PORT=%s ./06-epoll/wrk.sh   (wrk -t8 -c1000 -d60s %s/hello)\n", host, port, url)
+	app := fmt.Sprintf("the app on up to %d workers", workers)
+	if workers == 0 {
+		app = "the app inline in the loops"
+	}
+	stage.PrintTry("06-epoll", addr, fmt.Sprintf("%d %s epoll loop(s), %s", loops, trigger, app), delay)
 }
