@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -397,4 +398,24 @@ func InlineShutdownBounded(t *testing.T, start StartFunc) {
 	if ok < 2 || busy == 0 {
 		t.Errorf("%d answered 200 and %d 503; want the requests in flight served and the rest refused", ok, busy)
 	}
+}
+
+// Start runs a stage's serve with cfg on 127.0.0.1:0 and stops it when
+// the test ends; a stage's StartFunc is Start with its serve. A nil App
+// is apps.Mux(0); an unset header timeout is 5 s; requests are logged to
+// the Server's Logs.
+func Start(t *testing.T, serve func(stop <-chan struct{}, lfd int, cfg loop.Config) error, cfg loop.Config) Server {
+	t.Helper()
+	if cfg.App == nil {
+		cfg.App = apps.Mux(0)
+	}
+	if cfg.HeaderTimeout == 0 {
+		cfg.HeaderTimeout = 5 * time.Second
+	}
+	cfg.Verbose = true
+	ts := stagetest.Start(t, func(stop <-chan struct{}, lfd int, logs io.Writer) error {
+		cfg.Log = log.New(logs, "", 0)
+		return serve(stop, lfd, cfg)
+	})
+	return Server{Addr: ts.Addr, Logs: ts.Logs, Stop: ts.Stop}
 }
