@@ -11,7 +11,8 @@ import (
 func concurrencyCases() []Case {
 	return []Case{
 		{Name: "concurrency/sequential-connections",
-			Why: "100 connections one after another are each served: nothing leaks between them",
+			Why:        "100 connections one after another are each served: nothing leaks between them",
+			Sequential: 100,
 			Run: func(t *T) error {
 				for i := range 100 {
 					if err := sendExpect(t, get("/hello", "Connection: close\r\n"), want{status: []int{200}, body: new(helloBody), close: true}); err != nil {

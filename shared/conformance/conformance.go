@@ -127,6 +127,12 @@ type Options struct {
 	// cases expect to say "Hello World" must say this instead. "" means
 	// "Hello World".
 	HelloBody string
+	// PageLatency is how long the server took to answer one GET of
+	// HelloPath, as Probe measured it (zero: not measured). A case that
+	// makes many requests one after another (Case.Sequential) gets that
+	// much more time per request, so an app that sleeps, such as the
+	// article's 200 ms Hello, does not make a correct server fail.
+	PageLatency time.Duration
 	// Promise408: the server answers a client too slow to send its head
 	// with 408 (RFC 9110 15.5.9) rather than closing without a word; the
 	// timeout cases then demand the 408.
@@ -174,9 +180,19 @@ type Case struct {
 	Why string
 	// Needs lists the features the case depends on.
 	Needs Feature
+	// Sequential is the number of requests the case makes one after
+	// another, each waiting for the one before; its time limit grows by
+	// twice Options.PageLatency for each.
+	Sequential int
 	// Run performs the exchange and returns nil, or an error that shows
 	// what was sent, what came back and what was expected.
 	Run func(t *T) error
+}
+
+// limit is the time c may take under opts: opts.Timeout, plus twice the
+// server's page latency for each request c makes in sequence.
+func (c Case) limit(opts Options) time.Duration {
+	return opts.Timeout + time.Duration(c.Sequential)*2*opts.PageLatency
 }
 
 // Group is the part of the name before the slash.
@@ -237,7 +253,7 @@ func RunCase(c Case, addr string, opts Options) Result {
 	if why := opts.missing(c.Needs); why != "" {
 		return Result{Case: c, Outcome: Skip, Reason: why}
 	}
-	t := newT(addr, opts)
+	t := newT(addr, opts, c.limit(opts))
 	start := time.Now()
 	err := runGuarded(c, t)
 	t.closeAll()

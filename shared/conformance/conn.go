@@ -28,8 +28,8 @@ type T struct {
 }
 
 // newT starts the clock for one case.
-func newT(addr string, opts Options) *T {
-	return &T{Addr: addr, Opts: opts, Limits: opts.Limits, deadline: time.Now().Add(opts.Timeout)}
+func newT(addr string, opts Options, limit time.Duration) *T {
+	return &T{Addr: addr, Opts: opts, Limits: opts.Limits, deadline: time.Now().Add(limit)}
 }
 
 // Deadline is when the case times out.

@@ -83,13 +83,17 @@ func (t *T) reliesOn(sent, lack string) bool {
 // opts.HelloBody, and /echo (a POST answered with its body), /environ (a
 // GET answered with REQUEST_METHOD=GET among its lines) and a 405 for
 // DELETE at the plain GET's path are added to opts.Lacks when the server
-// does not have them.
+// does not have them. How long the plain GET took becomes
+// opts.PageLatency, which stretches the limit of the cases that make many
+// requests one after another.
 func Probe(addr string, opts *Options) error {
 	path := opts.HelloPath
 	if path == "" {
 		path = "/hello"
 	}
+	start := time.Now()
 	status, body, err := probe(addr, "GET "+path+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+	opts.PageLatency = time.Since(start)
 	if err != nil {
 		return fmt.Errorf("conformance: probing GET %s: %w", path, err)
 	}

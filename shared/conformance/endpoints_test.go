@@ -124,3 +124,43 @@ func TestProbeServerWithoutTheApp(t *testing.T) {
 		t.Error("Probe accepted a plain GET answered 404")
 	}
 }
+
+// TestSequentialCaseScalesWithPageLatency runs the 100-connection case
+// against a server whose page takes 30 ms, under a 1 s case limit: 100
+// requests take 3 s, so only the limit Probe's latency adds lets it pass,
+// as it must for the article's 200 ms app under the default 10 s.
+func TestSequentialCaseScalesWithPageLatency(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(30 * time.Millisecond)
+		io.WriteString(w, "Hello World")
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	i := slices.IndexFunc(Cases(), func(c Case) bool { return c.Name == "concurrency/sequential-connections" })
+	if i < 0 {
+		t.Fatal("no case concurrency/sequential-connections")
+	}
+	c := Cases()[i]
+	opts := Options{KeepAlive: true, Timeout: time.Second}
+	if err := Probe(addr, &opts); err != nil {
+		t.Fatal(err)
+	}
+	if opts.PageLatency < 30*time.Millisecond {
+		t.Fatalf("Probe measured a page latency of %v, want at least the page's 30 ms", opts.PageLatency)
+	}
+	if r := RunCase(c, addr, opts); r.Outcome != Pass {
+		t.Errorf("with the measured latency: %v: %s", r.Outcome, r.Reason)
+	}
+	opts.PageLatency = 0
+	if r := RunCase(c, addr, opts); r.Outcome != Fail {
+		t.Errorf("without it, 100 requests of 30 ms fit in a 1 s limit: %v", r.Outcome)
+	}
+}

@@ -21,7 +21,11 @@
 // body the probe got; a case that fails after sending a request to
 // /echo or /environ, when the server does not serve it, is skipped with
 // that reason, so the score of any server is about HTTP, not about the
-// demo app's endpoints.
+// demo app's endpoints. The probe's GET is also timed: a case that makes
+// many requests one after another (100 connections in turn, say) gets
+// twice that time per request on top of -timeout, so a server in front
+// of a slow app, such as the article's 200 ms Hello, is not failed for
+// its app's sleep.
 //
 // Flags:
 //
