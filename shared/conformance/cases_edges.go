@@ -17,19 +17,23 @@ func edgeCases() []Case {
 		{Name: "edges/request-line-at-limit",
 			Why: "a request line of exactly MaxRequestLine bytes (CRLF included) is served: the limit is inclusive (RFC 9112 3: at least 8000 octets SHOULD be supported)",
 			Run: func(t *T) error {
-				return sendExpect(t, requestLineOf(t.Limits.MaxRequestLine)+"Host: t\r\n\r\n", wantBody(helloBody))
+				return sendExpect(t, requestLineOf(t.Limits.MaxRequestLine-t.pathGrowth())+"Host: t\r\n\r\n", wantBody(helloBody))
 			}},
 		{Name: "edges/request-line-over-limit",
 			Why: "a request line one byte over MaxRequestLine is 414 (RFC 9110 15.5.15), and the connection closes",
 			Run: func(t *T) error {
-				return sendExpect(t, requestLineOf(t.Limits.MaxRequestLine+1)+"Host: t\r\n\r\n", wantStatus(414))
+				return sendExpect(t, requestLineOf(t.Limits.MaxRequestLine+1-t.pathGrowth())+"Host: t\r\n\r\n", wantStatus(414))
 			}},
 		{Name: "edges/head-at-limit",
 			Why: "a head of exactly MaxHeaderBytes bytes (request line to the empty line) is served",
-			Run: func(t *T) error { return sendExpect(t, headOf(t.Limits.MaxHeaderBytes), wantBody(helloBody)) }},
+			Run: func(t *T) error {
+				return sendExpect(t, headOf(t.Limits.MaxHeaderBytes-t.pathGrowth()), wantBody(helloBody))
+			}},
 		{Name: "edges/head-over-limit",
 			Why: "a head one byte over MaxHeaderBytes is 431 (RFC 6585 5), and the connection closes",
-			Run: func(t *T) error { return sendExpect(t, headOf(t.Limits.MaxHeaderBytes+1), wantStatus(431)) }},
+			Run: func(t *T) error {
+				return sendExpect(t, headOf(t.Limits.MaxHeaderBytes+1-t.pathGrowth()), wantStatus(431))
+			}},
 		{Name: "edges/body-at-limit",
 			Why: "a body of exactly MaxBody bytes is accepted and read whole (RFC 9110 15.5.14: only a larger one is 413)",
 			Run: func(t *T) error {

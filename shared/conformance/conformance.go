@@ -127,6 +127,10 @@ type Options struct {
 	// cases expect to say "Hello World" must say this instead. "" means
 	// "Hello World".
 	HelloBody string
+	// HelloVaries: the page at HelloPath answered two different bodies
+	// to the same GET (an environ dump shows the client's port), so the
+	// cases check its status and framing, not its bytes.
+	HelloVaries bool
 	// PageLatency is how long the server took to answer one GET of
 	// HelloPath, as Probe measured it (zero: not measured). A case that
 	// makes many requests one after another (Case.Sequential) gets that

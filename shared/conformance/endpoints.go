@@ -14,10 +14,20 @@ import (
 // What some cases need of the demo app (apps.Mux) besides a page at
 // /hello, as Options.Lacks names it.
 const (
-	echoPath     = "/echo"                                          // POST /echo answers with the body
-	environPath  = "/environ"                                       // GET /environ dumps the environ
-	helloOnlyGet = "405 for POST or DELETE at the plain GET's path" // /hello takes GET and HEAD only
+	echoPath     = "/echo"                                                           // POST /echo answers with the body
+	environPath  = "/environ"                                                        // GET /environ dumps the environ
+	helloOnlyGet = "405 for methods other than GET and HEAD at the plain GET's path" // /hello takes GET and HEAD only
 )
+
+// pathGrowth is how many bytes longer a request for /hello becomes once
+// rewriteHello sends it to Options.HelloPath: the cases that build a head
+// of an exact size take it off their padding.
+func (t *T) pathGrowth() int {
+	if t.Opts.HelloPath == "" {
+		return 0
+	}
+	return len(t.Opts.HelloPath) - len("/hello")
+}
 
 // rewriteHello sends the requests for /hello to Options.HelloPath: b with
 // "/hello" replaced where it ends a request-target's path.
@@ -74,13 +84,26 @@ func (t *T) reliesOn(sent, lack string) bool {
 	if p == "" {
 		p = "/hello"
 	}
-	return strings.Contains(sent, "POST "+p+" ") || strings.Contains(sent, "DELETE "+p+" ")
+	// Any method but GET and HEAD at the page relies on it refusing
+	// that method: an app that answers every method (an environ dump)
+	// is not wrong to answer FROB with 200.
+	for line := range strings.SplitSeq(sent, "\n") {
+		method, rest, ok := strings.Cut(line, " ")
+		if !ok || method == "GET" || method == "HEAD" || !strings.HasPrefix(rest, p) {
+			continue
+		}
+		if rest = rest[len(p):]; rest != "" && (rest[0] == ' ' || rest[0] == '?') {
+			return true
+		}
+	}
+	return false
 }
 
 // Probe finds out what the server at addr serves, with a few plain
 // requests, so that the suite can run against any server: the body of
 // the plain GET at opts.HelloPath (which must answer 200) becomes
-// opts.HelloBody, and /echo (a POST answered with its body), /environ (a
+// opts.HelloBody (or, if a second GET answers another body, HelloVaries
+// is set and the body is not compared), and /echo (a POST answered with its body), /environ (a
 // GET answered with REQUEST_METHOD=GET among its lines) and a 405 for
 // DELETE at the plain GET's path are added to opts.Lacks when the server
 // does not have them. How long the plain GET took becomes
@@ -101,6 +124,9 @@ func Probe(addr string, opts *Options) error {
 		return fmt.Errorf("conformance: GET %s answered %d, not 200: give the path of a page the server serves", path, status)
 	}
 	opts.HelloBody = body
+	if _, again, err := probe(addr, "GET "+path+" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"); err == nil && again != body {
+		opts.HelloVaries = true
+	}
 	if status, body, err := probe(addr, "POST "+echoPath+" HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nprobe"); err != nil || status != 200 || body != "probe" {
 		opts.Lacks = append(opts.Lacks, echoPath)
 	}

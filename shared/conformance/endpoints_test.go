@@ -164,3 +164,54 @@ func TestSequentialCaseScalesWithPageLatency(t *testing.T) {
 		t.Errorf("without it, 100 requests of 30 ms fit in a 1 s limit: %v", r.Outcome)
 	}
 }
+
+// TestProbeVaryingPage runs the cases that depend on the page against a
+// page that is longer than /hello, answers every method and tells each
+// client its own port (as -path /environ does): the exact-size heads
+// still hit the limits exactly, the body is not compared, and the cases
+// that rely on a 405 are skipped rather than failed.
+func TestProbeVaryingPage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a-longer-page", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "you are "+r.RemoteAddr)
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	opts := Options{KeepAlive: true, Timeout: 5 * time.Second, HelloPath: "/a-longer-page"}
+	if err := Probe(addr, &opts); err != nil {
+		t.Fatal(err)
+	}
+	if !opts.HelloVaries {
+		t.Fatal("Probe: HelloVaries not set for a page that names the client's port")
+	}
+	for name, want := range map[string]Outcome{
+		"requestline/get-hello":         Pass,
+		"keepalive/head-content-length": Pass,
+		"requestline/unknown-method":    Skip,
+		"edges/head-at-limit":           Pass,
+	} {
+		i := slices.IndexFunc(Cases(), func(c Case) bool { return c.Name == name })
+		if i < 0 {
+			t.Fatalf("no case %s", name)
+		}
+		if r := RunCase(Cases()[i], addr, opts); r.Outcome != want {
+			t.Errorf("%s: %v (%s), want %v", name, r.Outcome, r.Reason, want)
+		}
+	}
+	// The heads the limit cases build are exactly the limit long once
+	// the path is rewritten.
+	tt := newT(addr, opts.withDefaults(), time.Second)
+	if got := len(tt.rewriteHello([]byte(headOf(tt.Limits.MaxHeaderBytes - tt.pathGrowth())))); got != tt.Limits.MaxHeaderBytes {
+		t.Errorf("head-at-limit sends %d bytes, want %d", got, tt.Limits.MaxHeaderBytes)
+	}
+	if got := len(tt.rewriteHello([]byte(requestLineOf(tt.Limits.MaxRequestLine - tt.pathGrowth())))); got != tt.Limits.MaxRequestLine {
+		t.Errorf("request-line-at-limit sends a %d-byte line, want %d", got, tt.Limits.MaxRequestLine)
+	}
+}

@@ -107,8 +107,13 @@ func (c *Conn) check(r *Response, w want) error {
 		return nil
 	}
 	body := w.body
-	if body != nil && *body == helloBody && c.t.Opts.HelloBody != "" {
-		body = &c.t.Opts.HelloBody
+	if body != nil && *body == helloBody {
+		switch {
+		case c.t.Opts.HelloVaries:
+			body = nil
+		case c.t.Opts.HelloBody != "":
+			body = &c.t.Opts.HelloBody
+		}
 	}
 	if body != nil && string(r.Body) != *body {
 		return c.Errorf("got body %s, expected %s", quote(r.Body, 200), quote([]byte(*body), 200))
