@@ -359,3 +359,44 @@ func TestPostWakesOnlyAWaitingLoop(t *testing.T) {
 		t.Fatalf("OnWake carried on with %d connections; want 1", len(got))
 	}
 }
+
+// A burst of tasks onto a pool with idle workers starts a worker for
+// every task up to the pool's size: a task handed to an idle worker
+// counts that worker busy at once, so the tasks after it start new
+// workers instead of queueing behind the busy ones (issue 17, defect 3).
+func TestPoolBurstOnIdleWorkersRunsAtOnce(t *testing.T) {
+	const idle, burst = 50, 100
+	p := NewPool(burst, 1000)
+	defer p.Close()
+	// Make idle workers: idle tasks that run at once, then wait for
+	// the next task.
+	var started sync.WaitGroup
+	gate := make(chan struct{})
+	for range idle {
+		started.Add(1)
+		if !p.Submit(taskFunc(func() { started.Done(); <-gate })) {
+			t.Fatal("Submit refused with free workers")
+		}
+	}
+	started.Wait()
+	close(gate)
+	waitFor(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.waiting == idle
+	})
+	var running atomic.Int32
+	release := make(chan struct{})
+	defer close(release)
+	for range burst {
+		if !p.Submit(taskFunc(func() { running.Add(1); <-release })) {
+			t.Fatal("Submit refused with free workers")
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); running.Load() < burst; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d tasks running, %d workers; want every task running on its own worker",
+				running.Load(), burst, p.Running())
+		}
+	}
+}

@@ -27,7 +27,8 @@ type Pool struct {
 
 	mu      sync.Mutex // guards the fields below, and every send on tasks
 	running int        // goroutines alive
-	waiting int        // goroutines blocked on tasks
+	waiting int        // goroutines blocked on tasks that no task is promised to yet
+	queued  int        // tasks in tasks that no goroutine has claimed yet
 	closed  bool       // Close was called
 }
 
@@ -58,18 +59,23 @@ func (p *Pool) Submit(t Task) bool {
 	if p.closed {
 		return false
 	}
-	queued := len(p.tasks)
 	switch {
-	case p.waiting > queued:
+	case p.waiting > 0:
 		// A goroutine is blocked on tasks and will take it at once.
+		// Count the hand-off now, not when that goroutine runs: until
+		// then the next Submit would count it free too, and queue
+		// behind a busy worker instead of starting one.
+		p.waiting--
 	case p.running < p.max:
 		p.running++
 		go p.work(t)
 		return true
-	case queued-p.waiting >= p.queue:
+	case p.queued >= p.queue:
 		return false
+	default:
+		p.queued++
 	}
-	p.tasks <- t // never blocks: len(tasks) < waiting + queue <= cap
+	p.tasks <- t // never blocks: at most max promised plus queue queued
 	return true
 }
 
@@ -90,26 +96,38 @@ func (p *Pool) work(t Task) {
 }
 
 // next waits for the next task. It returns false when the goroutine
-// should exit: idle too long (and nothing queued) or the pool closed.
+// should exit: idle too long (and no task promised to it) or the pool
+// closed.
+//
+// Goroutines blocked on tasks are alike: whichever receives a task, the
+// counts hold, because each task in the channel is promised to one
+// blocked goroutine (or counted in queued) and each receive removes one
+// of each.
 func (p *Pool) next(timer *time.Timer) (Task, bool) {
 	p.mu.Lock()
-	p.waiting++
+	if p.queued > 0 {
+		p.queued-- // claim a queued task: it is in the channel
+	} else {
+		p.waiting++
+	}
 	p.mu.Unlock()
 	timer.Reset(p.idle)
 	for {
 		select {
 		case t, ok := <-p.tasks:
-			p.mu.Lock()
-			p.waiting--
 			if !ok {
+				// Closed and empty: no task was promised to anyone.
+				p.mu.Lock()
+				p.waiting--
 				p.running--
+				p.mu.Unlock()
 			}
-			p.mu.Unlock()
 			return t, ok
 		case <-timer.C:
 			p.mu.Lock()
-			if len(p.tasks) > 0 {
-				// Submit counted on this goroutine; stay for it.
+			if p.waiting == 0 {
+				// Every blocked goroutine has a task coming, this one
+				// too; stay for it.
 				p.mu.Unlock()
 				timer.Reset(p.idle)
 				continue
