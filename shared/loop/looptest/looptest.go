@@ -17,7 +17,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 
 	"lbws/shared/apps"
 	"lbws/shared/conformance"
+	"lbws/shared/gateway"
 	"lbws/shared/loop"
 	"lbws/shared/stage/stagetest"
 )
@@ -418,4 +421,93 @@ func Start(t *testing.T, serve func(stop <-chan struct{}, lfd int, cfg loop.Conf
 		return serve(stop, lfd, cfg)
 	})
 	return Server{Addr: ts.Addr, Logs: ts.Logs, Stop: ts.Stop}
+}
+
+// barrier is an app whose requests wait until n of them are inside it
+// at once (then each answers "together"), or until a generous bound
+// passes (then "alone").
+type barrier struct {
+	n     int32
+	in    atomic.Int32
+	all   chan struct{}
+	once  sync.Once
+	bound time.Duration
+}
+
+func newBarrier(n int) *barrier {
+	return &barrier{n: int32(n), all: make(chan struct{}), bound: 5 * time.Second}
+}
+
+func (b *barrier) app(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	if b.in.Add(1) >= b.n {
+		b.once.Do(func() { close(b.all) })
+	}
+	body := "alone"
+	select {
+	case <-b.all:
+		body = "together"
+	case <-time.After(b.bound):
+	}
+	start("200 OK", []gateway.Header{{Name: "Content-Length", Value: fmt.Sprint(len(body))}}, nil)
+	return gateway.Bytes([]byte(body))
+}
+
+// PipelinedRunTogether checks that requests pipelined onto a server
+// whose workers are idle all run at once, each on its own worker, rather
+// than queueing behind the busy ones (issue 17, defect 3: against
+// -delay 500ms, two pipelined GETs after a first GET were answered at
+// 0.5 s and 1.0 s). Idle workers are made first by a round of concurrent
+// requests; the app then waits until every pipelined request is inside
+// it at once.
+func PipelinedRunTogether(t *testing.T, start StartFunc) {
+	const idle, burst = 4, 8
+	warm, pipelined := newBarrier(idle), newBarrier(burst)
+	app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		if env.PathInfo == "/warm" {
+			return warm.app(env, start)
+		}
+		return pipelined.app(env, start)
+	}
+	ts := start(t, loop.Config{App: app, Workers: 2 * burst})
+	var wg sync.WaitGroup
+	for range idle {
+		c := ts.Dial(t)
+		wg.Go(func() {
+			io.WriteString(c, "GET /warm HTTP/1.1\r\nHost: t\r\n\r\n")
+			if err := readBody(bufio.NewReader(c), "together"); err != nil {
+				t.Errorf("warm-up: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	c := ts.Dial(t)
+	var reqs strings.Builder
+	for i := range burst {
+		fmt.Fprintf(&reqs, "GET /burst/%d HTTP/1.1\r\nHost: t\r\n\r\n", i)
+	}
+	if _, err := io.WriteString(c, reqs.String()); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	for i := range burst {
+		if err := readBody(r, "together"); err != nil {
+			t.Fatalf("pipelined request %d: %v; want all %d inside the app at once, each on a worker", i, err, burst)
+		}
+	}
+}
+
+// readBody reads one response and checks it is 200 with body want.
+func readBody(r *bufio.Reader, want string) error {
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		return err
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 || string(b) != want {
+		return fmt.Errorf("%d %q; want 200 %q", resp.StatusCode, b, want)
+	}
+	return nil
 }
