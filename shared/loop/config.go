@@ -2,6 +2,7 @@ package loop
 
 import (
 	"log"
+	"sync/atomic"
 	"time"
 
 	"lbws/shared/gateway"
@@ -124,6 +125,10 @@ type Config struct {
 	Verbose bool
 	// Log receives the loop's lines; nil discards them.
 	Log *log.Logger
+	// Turns, if set, counts the loop's readiness waits (calls of
+	// Timeout), for tests and measurements that check a loop does not
+	// spin. Loops may share one counter.
+	Turns *atomic.Int64
 }
 
 // withDefaults fills the zero fields.

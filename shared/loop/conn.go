@@ -129,15 +129,27 @@ func (c *Conn) readSocket() bool {
 
 // !-readsocket
 
-// probe handles a readiness report for a connection that wants no read
-// (an error or hang-up that poll and epoll report whatever was asked):
-// a reset closes it, an end of file is noted.
+// probe handles a readiness report for a connection that wants no read:
+// an error or a hang-up, which poll and epoll report whatever was asked.
+// It must settle the report at once: level-triggered, it comes again at
+// every wait, and a connection waiting for its app would spin the loop
+// until the app returns. A pending error (a reset) closes the connection:
+// SO_ERROR reads it even when request bytes are still queued, which a
+// peek would return first. An end of file is noted; reported again with
+// nothing new, it is a hang-up in both directions, and the connection
+// closes.
 func (c *Conn) probe() {
+	if err := c.l.sys.sockErr(c.fd); err != nil {
+		c.fail("read", err)
+		return
+	}
 	n, err := c.l.sys.peek(c.fd)
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 	case err != nil:
 		c.fail("read", err)
+	case n == 0 && c.eof:
+		c.close()
 	case n == 0:
 		c.gotEOF()
 	}

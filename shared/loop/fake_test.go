@@ -32,6 +32,13 @@ type fakeSock struct {
 	room     int          // bytes writes may take before EAGAIN; -1: unlimited
 	shut     bool         // the server shut down its sending side
 	closed   bool         // the server closed it
+	// reset: the client reset the connection. Reads return the bytes
+	// still in in, then ECONNRESET; SO_ERROR returns ECONNRESET once;
+	// the driver reports the socket readable at every turn, asked or
+	// not, as a level-triggered poll or epoll reports a hang-up.
+	reset  bool
+	errGot bool // SO_ERROR took the reset's error
+	probes int  // calls of peek and sockErr
 }
 
 // fakeIO is the kernel of the fake sockets, by descriptor.
@@ -45,7 +52,11 @@ func (f *fakeIO) read(fd int, p []byte) (int, error) {
 		return 0, unix.EBADF
 	}
 	if len(s.in) == 0 {
-		if s.eof {
+		switch {
+		case s.reset && !s.errGot:
+			s.errGot = true
+			return 0, unix.ECONNRESET
+		case s.eof || s.reset:
 			return 0, nil
 		}
 		return 0, unix.EAGAIN
@@ -57,7 +68,7 @@ func (f *fakeIO) read(fd int, p []byte) (int, error) {
 
 func (f *fakeIO) write(fd int, p []byte) (int, error) {
 	s := f.socks[fd]
-	if s.closed || s.shut {
+	if s.closed || s.shut || s.reset {
 		return 0, unix.EPIPE
 	}
 	n := len(p)
@@ -77,13 +88,27 @@ func (f *fakeIO) write(fd int, p []byte) (int, error) {
 
 func (f *fakeIO) peek(fd int) (int, error) {
 	s := f.socks[fd]
+	s.probes++
 	switch {
 	case len(s.in) > 0:
 		return 1, nil
-	case s.eof:
+	case s.reset && !s.errGot:
+		s.errGot = true
+		return 0, unix.ECONNRESET
+	case s.eof || s.reset:
 		return 0, nil
 	}
 	return 0, unix.EAGAIN
+}
+
+func (f *fakeIO) sockErr(fd int) error {
+	s := f.socks[fd]
+	s.probes++
+	if s.reset && !s.errGot {
+		s.errGot = true
+		return unix.ECONNRESET
+	}
+	return nil
 }
 
 func (f *fakeIO) shutdownWrite(fd int) error { f.socks[fd].shut = true; return nil }
@@ -185,7 +210,7 @@ func (h *harness) turn() bool {
 			s.room = h.refill
 		}
 		w := c.Want()
-		if w&Read != 0 && (len(s.in) > 0 || s.eof) {
+		if w&Read != 0 && (len(s.in) > 0 || s.eof) || s.reset {
 			l.OnReadable(c)
 			did = true
 		}

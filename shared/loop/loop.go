@@ -329,6 +329,9 @@ func (l *Loop) wake() {
 // shutdown; -1 if there is none; 0 if workers have posted work already.
 // A stage calls it right before each wait, and OnWake right after.
 func (l *Loop) Timeout() time.Duration {
+	if l.cfg.Turns != nil {
+		l.cfg.Turns.Add(1)
+	}
 	// From here until OnWake the loop counts as waiting: a worker that
 	// posts wakes it. If work is posted already, do not block at all.
 	l.mu.Lock()

@@ -400,3 +400,33 @@ func TestPoolBurstOnIdleWorkersRunsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A client that resets its connection while the loop waits for its app
+// (no read interest: the request asked to close) is settled at the
+// first hang-up report, although request bytes are still queued in the
+// socket: level-triggered poll and epoll report the hang-up at every
+// wait, and a peek returns the queued bytes before the error, so
+// without reading SO_ERROR the loop would spin until the app returns
+// (issue 17, defect 4).
+func TestResetWhileWaitingForAppSettledOnce(t *testing.T) {
+	var g gates
+	h := newHarness(t, Config{App: g.app, Workers: 1})
+	c, s := h.dial()
+	s.in = []byte("GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	h.run(5*time.Second, func() bool { return len(c.slots) == 1 && len(s.in) == 0 })
+	if c.Want() != 0 {
+		t.Fatalf("want %v while the app runs; want none", c.Want())
+	}
+	s.in = []byte("more bytes the loop has no reason to read")
+	s.reset = true
+	for range 20 {
+		h.turn()
+	}
+	if !c.Closed() {
+		t.Errorf("connection still open after 20 turns of hang-up reports (%d probes); want it closed at the first", s.probes)
+	}
+	if s.probes > 2 {
+		t.Errorf("%d probes of the socket; want the reset settled by the first report", s.probes)
+	}
+	close(g.gate("/1"))
+}

@@ -11,6 +11,8 @@ type sysIO interface {
 	// peek reports what a read would see without consuming it: 0 at end
 	// of file, an error for a reset connection, EAGAIN for nothing yet.
 	peek(fd int) (int, error)
+	// sockErr takes the socket's pending error (SO_ERROR), nil if none.
+	sockErr(fd int) error
 	shutdownWrite(fd int) error
 	close(fd int) error
 }
@@ -27,4 +29,15 @@ func (unixIO) peek(fd int) (int, error) {
 	var b [1]byte
 	n, _, err := unix.Recvfrom(fd, b[:], unix.MSG_PEEK)
 	return n, err
+}
+
+func (unixIO) sockErr(fd int) error {
+	errno, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	switch {
+	case err != nil:
+		return err
+	case errno != 0:
+		return unix.Errno(errno)
+	}
+	return nil
 }

@@ -511,3 +511,53 @@ func readBody(r *bufio.Reader, want string) error {
 	}
 	return nil
 }
+
+// ResetWhileWaiting checks that a client resetting its connection while
+// its request is in the app does not make the loop spin (issue 17,
+// defect 4). The request asks to close, so the loop does not read the
+// connection while the app runs; the client then sends more bytes,
+// which stay queued in the server's socket, and resets (SO_LINGER 0).
+// poll and epoll report the hang-up at every wait, asked or not, and a
+// peek returns the queued bytes before the error: unless the loop
+// settles the report at once, it turns thousands of times a second until
+// the app returns. The test watches the loop's turns for up to a second,
+// or until the loop logs the reset, whichever comes first, and wants
+// them few.
+func ResetWhileWaiting(t *testing.T, start StartFunc, base loop.Config) {
+	var turns atomic.Int64
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	defer close(release)
+	base.App = func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		entered <- struct{}{}
+		<-release
+		return apps.Hello(0)(env, start)
+	}
+	base.Turns = &turns
+	if base.Workers == 0 {
+		base.Workers = 2
+	}
+	ts := start(t, base)
+	c := ts.Dial(t)
+	if _, err := io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request did not reach the app within 5s")
+	}
+	if _, err := io.WriteString(c, "bytes the server has no reason to read"); err != nil {
+		t.Fatal(err)
+	}
+	before := turns.Load()
+	c.SetLinger(0)
+	c.Close()
+	for end := time.Now().Add(time.Second); time.Now().Before(end) && ts.Logs.Count("connection reset by peer") == 0; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	n := turns.Load() - before
+	t.Logf("%d turns of the loop between the reset and the end of the watch", n)
+	if n >= 50 {
+		t.Errorf("the loop turned %d times after the reset while the app ran; want a few", n)
+	}
+}
