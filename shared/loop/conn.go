@@ -336,7 +336,7 @@ func (c *Conn) bodyDone() {
 	case bi.discard:
 	case bi.pipe != nil:
 		bi.pipe.finish(nil)
-	case bi.inline:
+	case bi.inline && !bi.s.held:
 		c.startInline(bi.s)
 	}
 }
@@ -436,6 +436,9 @@ func (c *Conn) advance() {
 			progress = true
 		}
 		if c.outPending() > 0 && c.flush() {
+			progress = true
+		}
+		if c.startHeld() {
 			progress = true
 		}
 		// A step may make the connection want to read without using a

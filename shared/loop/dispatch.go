@@ -3,6 +3,7 @@ package loop
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log"
 	"time"
 
@@ -26,6 +27,13 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		c.noMore = true
 	}
 	s.opt.Close = c.noMore || l.stopping
+	// RFC 9112 9.3.2: only a sequence of requests with safe methods may
+	// be processed in parallel. An unsafe request waits until every
+	// response before it is complete (if one of them ends the
+	// connection, it must not have run), and the requests after it wait
+	// for its response (they may depend on what it changed).
+	s.unsafe = !safe(req.Method)
+	s.held = len(c.slots) > 0 && (s.unsafe || c.anyUnsafe())
 	if l.inline && l.stopReq.Load() {
 		// Stop was called while this turn runs apps inline: a request
 		// the app has not begun is not in flight. One turn can hold a
@@ -48,7 +56,7 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 			return
 		}
 	}
-	if l.inline && bi == nil {
+	if l.inline && bi == nil && !s.held {
 		s.inline = true
 		c.slots = append(c.slots, s)
 		s.x = l.gw.Start(req, nil, c.remote, s.opt) // the app runs now, in the loop
@@ -76,12 +84,24 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		}
 	}
 	if l.inline {
-		bi.inline = true
 		s.inline = true
-		s.bodyBuf = getBuffer(int(min(max(req.ContentLength, 0), smallSize)))
+		if bi != nil {
+			bi.inline = true
+			s.bodyBuf = getBuffer(int(min(max(req.ContentLength, 0), smallSize)))
+		}
 		return
 	}
 	c.dispatch(s, bi)
+}
+
+// safe reports whether method is safe (RFC 9110 9.2.1): GET, HEAD,
+// OPTIONS and TRACE.
+func safe(method []byte) bool {
+	switch string(method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
 }
 
 // bodyRefused returns the error for a body refused before it arrives: a
@@ -114,7 +134,16 @@ func (c *Conn) dispatch(s *slot, bi *bodyIn) {
 		}
 		bi.pipe, s.pipe, s.input = p, p, p
 	}
-	if !l.pool.Submit(s) {
+	if !s.held {
+		c.submit(s)
+	}
+}
+
+// !-dispatch
+
+// submit hands s to the pool, or answers it 503 if the pool is full.
+func (c *Conn) submit(s *slot) {
+	if !c.l.pool.Submit(s) {
 		if s.pipe != nil {
 			s.pipe.closeRead()
 		}
@@ -122,14 +151,55 @@ func (c *Conn) dispatch(s *slot, bi *bodyIn) {
 	}
 }
 
-// !-dispatch
+// anyUnsafe reports whether a request in the queue has an unsafe method.
+func (c *Conn) anyUnsafe() bool {
+	for _, q := range c.slots {
+		if q.unsafe {
+			return true
+		}
+	}
+	return false
+}
+
+// startHeld starts the requests held back by begin that may run now:
+// from the head of the queue, the safe ones up to the first unsafe one,
+// and that one if it is at the head, when every response before it is
+// complete and none of them ended the connection (RFC 9112 9.3.2). It
+// reports whether it started any.
+func (c *Conn) startHeld() bool {
+	did := false
+	for i, s := range c.slots {
+		if s.unsafe && i > 0 {
+			break
+		}
+		if s.held {
+			s.held, did = false, true
+			switch {
+			case !s.inline:
+				c.submit(s)
+			case c.body == nil || c.body.s != s:
+				c.startInline(s)
+			}
+			// Else an inline app whose body is still arriving:
+			// bodyDone starts it.
+		}
+		if s.unsafe {
+			break
+		}
+	}
+	return did
+}
 
 // startInline runs the app of s inside the loop, now that its body is
 // here. This is the article's model: the loop does nothing else until
 // the app returns.
 func (c *Conn) startInline(s *slot) {
 	l := c.l
-	s.x = l.gw.Start(s.req, bytes.NewReader(s.bodyBuf.b), c.remote, s.opt)
+	var body io.Reader
+	if s.bodyBuf != nil {
+		body = bytes.NewReader(s.bodyBuf.b)
+	}
+	s.x = l.gw.Start(s.req, body, c.remote, s.opt)
 	s.releaseHead()
 }
 
@@ -151,6 +221,10 @@ func (c *Conn) busy(s *slot, why string) {
 // fix turns s into the fixed response resp.
 func (c *Conn) fix(s *slot, resp []byte, status int) {
 	s.fixed, s.interim, s.mustClose = resp, nil, true
+	if s.held && s.pipe != nil {
+		s.pipe.closeRead()
+	}
+	s.held = false
 	s.res.Status = status
 	if s.inline && s.bodyBuf != nil {
 		c.l.releaseBody(int64(len(s.bodyBuf.b)))
@@ -314,7 +388,11 @@ func (c *Conn) drop(s *slot) {
 		putBuffer(s.bodyBuf)
 		s.bodyBuf = nil
 	}
-	if s.inline || s.fixed != nil || s.finished {
+	if s.inline || s.fixed != nil || s.finished || s.held {
+		// Not on a worker (a held request never reached one).
+		if s.held && s.pipe != nil {
+			s.pipe.closeRead()
+		}
 		s.releaseHead()
 		return
 	}

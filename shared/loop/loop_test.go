@@ -430,3 +430,90 @@ func TestResetWhileWaitingForAppSettledOnce(t *testing.T) {
 	}
 	close(g.gate("/1"))
 }
+
+// unsafeApp answers /short with fewer body bytes than its Content-Length
+// (the server must then close the connection after it), /slow once its
+// gate opens, and echoes every other request; it records the targets of
+// the apps it started, in order.
+type unsafeApp struct {
+	gates
+	mu      sync.Mutex
+	started []string
+}
+
+func (u *unsafeApp) app(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+	u.mu.Lock()
+	u.started = append(u.started, env.PathInfo)
+	u.mu.Unlock()
+	switch env.PathInfo {
+	case "/short":
+		start("200 OK", []gateway.Header{{Name: "Content-Length", Value: "100"}}, nil)
+		return gateway.Bytes([]byte("short"))
+	case "/slow":
+		return u.gates.app(env, start)
+	}
+	return apps.Echo(env, start)
+}
+
+// starts returns the targets of the apps started so far.
+func (u *unsafeApp) starts() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return strings.Join(u.started, " ")
+}
+
+// A request with an unsafe method pipelined behind one whose response
+// ends the connection never runs: RFC 9112 9.3.2 lets a server process
+// only safe requests in parallel, so the POST waits for the response
+// before it, which closes, and is then dropped (issue 17, defect 7).
+func TestUnsafePipelinedBehindCloseNeverRuns(t *testing.T) {
+	modes(t, func(t *testing.T, workers int) {
+		var u unsafeApp
+		h := newHarness(t, Config{App: u.app, Workers: workers})
+		c, s := h.dial()
+		s.in = []byte("GET /short HTTP/1.1\r\nHost: x\r\n\r\n" +
+			"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" +
+			"DELETE /c HTTP/1.1\r\nHost: x\r\n\r\n")
+		h.run(5*time.Second, func() bool { return c.Closed() })
+		if got := u.starts(); got != "/short" {
+			t.Errorf("apps started: %s; want only /short: no unsafe request behind a response that closed the connection", got)
+		}
+		if n := countResponses(s.out.Bytes()); n != 1 {
+			t.Errorf("%d responses; want 1 (the first, cut short)", n)
+		}
+		if n := h.l.bodyMem.Load(); n != 0 {
+			t.Errorf("%d bytes of body memory still charged", n)
+		}
+	})
+}
+
+// An unsafe request pipelined behind a slow safe one starts only once
+// the response before it is complete, a safe one behind it only once its
+// response is, and all are answered in order.
+func TestUnsafePipelinedWaitsForTheOneBefore(t *testing.T) {
+	var u unsafeApp
+	h := newHarness(t, Config{App: u.app, Workers: 4})
+	c, s := h.dial()
+	s.in = []byte("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"PUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" +
+		"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+	h.run(5*time.Second, func() bool { return len(c.slots) == 3 && c.body == nil })
+	waitFor(t, func() bool { return u.starts() != "" })
+	for range 50 {
+		h.turn()
+	}
+	if got := u.starts(); got != "/slow" {
+		t.Fatalf("apps started while the first GET was in its app: %s; want only /slow", got)
+	}
+	close(u.gate("/slow"))
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.idle() })
+	rs := responses(t, s.out.Bytes(), 3)
+	for i, want := range []string{"rslow", "abc", ""} {
+		if got := bodyOf(rs[i]); rs[i].StatusCode != 200 || got != want {
+			t.Errorf("response %d: %d %q; want 200 %q", i, rs[i].StatusCode, got, want)
+		}
+	}
+	if got, want := u.starts(), "/slow /b /after"; got != want {
+		t.Errorf("apps started: %s; want %s", got, want)
+	}
+}

@@ -39,6 +39,8 @@ type slot struct {
 	fixed     []byte            // a complete response the loop answers itself
 	x         *gateway.Exchange // inline: the exchange the loop pulls
 	inline    bool              // the loop runs the app (Workers == 0)
+	unsafe    bool              // the method is not safe (RFC 9110 9.2.1)
+	held      bool              // waiting for the responses before it (startHeld)
 	pipe      *bodyPipe         // the body streamed to the worker, if any
 	bodyBuf   *buffer           // inline: the whole request body
 	mustClose bool              // the connection closes after this response
