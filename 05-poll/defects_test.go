@@ -13,3 +13,6 @@ func TestPipelinedRunTogether(t *testing.T) { looptest.PipelinedRunTogether(t, s
 
 // A reset while the app runs does not make the loop spin.
 func TestResetWhileWaiting(t *testing.T) { looptest.ResetWhileWaiting(t, start, loop.Config{}) }
+
+// A request in the app at stop is answered with Connection: close.
+func TestShutdownSaysClose(t *testing.T) { looptest.ShutdownSaysClose(t, start) }

@@ -22,3 +22,6 @@ func TestResetWhileWaiting(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) { looptest.ResetWhileWaiting(t, start, m.cfg) })
 	}
 }
+
+// A request in the app at stop is answered with Connection: close.
+func TestShutdownSaysClose(t *testing.T) { looptest.ShutdownSaysClose(t, start) }

@@ -258,6 +258,25 @@ func (c *Conn) unqueue(s *slot) {
 	c.drop(s)
 }
 
+// closeAfterLast tells the last request in the queue that the connection
+// closes after its response, so that its head says "Connection: close"
+// if it is not out yet (RFC 9112 9.6): a client must not send another
+// request on a connection the server is about to close. net/http does
+// the same once a shutdown begins.
+func (c *Conn) closeAfterLast() {
+	if len(c.slots) == 0 {
+		return
+	}
+	s := c.slots[len(c.slots)-1]
+	s.closing.Store(true) // a worker's exchange
+	switch {
+	case s.x != nil:
+		s.x.CloseAfter() // the loop's own (inline) exchange
+	case s.inline:
+		s.opt.Close = true // an inline app not started yet
+	}
+}
+
 // busyResponse is ErrorResponse(503) with a Retry-After field.
 func busyResponse(why string) []byte {
 	r := http1.ErrorResponse(503, why)

@@ -412,22 +412,23 @@ func (l *Loop) StopOn(stop <-chan struct{}) {
 	}()
 }
 
-// beginStop closes the listening socket and every idle connection, and
-// marks the others to close once their last response is out.
+// beginStop closes every idle connection, marks the others to close
+// once their last response is out, and closes the listening socket.
 func (l *Loop) beginStop() {
 	l.stopping = true
 	l.stopBy = l.clock() + int64(l.cfg.ShutdownTimeout)
-	l.closeListener()
 	for _, c := range append([]*Conn(nil), l.conns...) {
 		if len(c.slots) == 0 && c.body == nil && c.outPending() == 0 {
 			c.close()
 		} else {
 			c.noMore = true
+			c.closeAfterLast()
 			c.advance()
 			c.update()
 		}
 		l.changed = append(l.changed, c)
 	}
+	l.closeListener()
 }
 
 // closeListener closes the listening socket: new connections are refused

@@ -3,6 +3,7 @@ package loop
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lbws/shared/gateway"
@@ -51,6 +52,12 @@ type slot struct {
 	target    string            // for the -v line
 	start     time.Time         // when the head was complete, for the -v line
 
+	// closing: the connection closes after this response (a shutdown
+	// began after the request did). Set by the loop, read by the worker
+	// before it starts the exchange and before each Next, so that a head
+	// not yet produced says so.
+	closing atomic.Bool
+
 	// Shared with the worker, under mu.
 	mu     sync.Mutex
 	room   sync.Cond // signalled when the loop has taken chunks, or gone
@@ -78,6 +85,7 @@ func (s *slot) Run() {
 	l := s.c.l
 	opt := s.opt
 	opt.Sink = s.sink
+	opt.Close = opt.Close || s.closing.Load()
 	x := l.gw.Start(s.req, s.input, s.c.remote, opt)
 	s.releaseHead()
 	var (
@@ -86,6 +94,9 @@ func (s *slot) Run() {
 		err  error
 	)
 	for size := smallSize; ; size = chunkSize {
+		if s.closing.Load() {
+			x.CloseAfter() // before the head, if it is not out yet
+		}
 		// Most responses fit in a small buffer; a large one grows the
 		// first and takes chunk-sized buffers after it.
 		last = getBuffer(size)

@@ -561,3 +561,64 @@ func ResetWhileWaiting(t *testing.T, start StartFunc, base loop.Config) {
 		t.Errorf("the loop turned %d times after the reset while the app ran; want a few", n)
 	}
 }
+
+// ShutdownSaysClose checks that a request already in the app when a
+// shutdown begins, on a keep-alive connection, is answered with
+// "Connection: close", since the server closes the connection after it
+// (issue 17, defect 8; RFC 9112 9.6): a client told nothing would send
+// its next request into a closing connection. net/http does the same.
+func ShutdownSaysClose(t *testing.T, start StartFunc) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		entered <- struct{}{}
+		<-release
+		return apps.Hello(0)(env, start)
+	}
+	ts := start(t, loop.Config{App: app, Workers: 4})
+	c := ts.Dial(t)
+	if _, err := io.WriteString(c, GetHello); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request did not reach the app within 5s")
+	}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ts.Stop(t)
+	}()
+	// The shutdown has begun once new connections are refused.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		d, err := net.DialTimeout("tcp", ts.Addr, time.Second)
+		if err != nil {
+			break
+		}
+		d.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("connections still accepted 5s after stop")
+		}
+	}
+	close(release)
+	released = true
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("request in flight at stop: %v; want its response", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 || !resp.Close {
+		t.Errorf("request in flight at stop: %d, Connection %q; want 200 with Connection: close", resp.StatusCode, resp.Header.Get("Connection"))
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("after the response: %v; want the connection closed", err)
+	}
+	<-stopped
+}
