@@ -421,8 +421,9 @@ func (c *Conn) wantsRead() bool {
 
 // advance does everything the connection can do: read what readiness
 // reported, parse input that was waiting for room, move finished response bytes
-// into the output buffer, write them, and start a lingering close once
-// the last response is out.
+// into the output buffer, write them, start requests held back for their
+// turn (startHeld), and start a lingering close once the last response
+// is out.
 func (c *Conn) advance() {
 	for !c.closed {
 		progress := false

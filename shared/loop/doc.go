@@ -41,8 +41,12 @@
 // it stopped). Each complete head gets a slot at the tail of the
 // connection's response queue; responses are written from the head of
 // the queue only, so pipelined requests are answered in order even when
-// their apps finish out of order (RFC 9112 9.3.2). The app runs through
-// the gateway's resumable exchange (gateway.Server.Start, Exchange.Next):
+// their apps finish out of order (RFC 9112 9.3.2). Only safe requests
+// (GET, HEAD, OPTIONS, TRACE) run in parallel: one with an unsafe method
+// starts once every response before it is complete, and the requests
+// after it once its response is; behind a response that closes the
+// connection it never runs. The app runs through the gateway's resumable
+// exchange (gateway.Server.Start, Exchange.Next):
 //
 //   - With workers (the default) a bounded Pool runs it. The worker starts
 //     the exchange, pulls the response in chunks and hands them to the
@@ -115,6 +119,10 @@
 // the close into a reset that destroys the response (RFC 9112 9.6).
 // Stop (or StopOn) begins a graceful shutdown: the listening socket is
 // closed, idle connections too, requests in flight finish and their
-// connections close after their responses; Finished reports when all are
-// done or Config.ShutdownTimeout has passed.
+// connections close after their responses, which say "Connection: close"
+// if their heads are not out yet; Finished reports when all are done or
+// Config.ShutdownTimeout has passed. A hang-up or error that poll or
+// epoll reports for a connection waiting for its app closes it at once
+// (Conn.probe): left as it was, a level-triggered API would report it
+// again at every wait.
 package loop
