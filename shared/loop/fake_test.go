@@ -37,6 +37,7 @@ type fakeSock struct {
 	// the driver reports the socket readable at every turn, asked or
 	// not, as a level-triggered poll or epoll reports a hang-up.
 	reset  bool
+	hup    bool // reported readable at every turn, asked or not, without an error
 	errGot bool // SO_ERROR took the reset's error
 	probes int  // calls of peek and sockErr
 }
@@ -210,7 +211,7 @@ func (h *harness) turn() bool {
 			s.room = h.refill
 		}
 		w := c.Want()
-		if w&Read != 0 && (len(s.in) > 0 || s.eof) || s.reset {
+		if w&Read != 0 && (len(s.in) > 0 || s.eof) || s.reset || s.hup {
 			l.OnReadable(c)
 			did = true
 		}

@@ -409,26 +409,41 @@ func TestPoolBurstOnIdleWorkersRunsAtOnce(t *testing.T) {
 // without reading SO_ERROR the loop would spin until the app returns
 // (issue 17, defect 4).
 func TestResetWhileWaitingForAppSettledOnce(t *testing.T) {
-	var g gates
-	h := newHarness(t, Config{App: g.app, Workers: 1})
-	c, s := h.dial()
-	s.in = []byte("GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-	h.run(5*time.Second, func() bool { return len(c.slots) == 1 && len(s.in) == 0 })
-	if c.Want() != 0 {
-		t.Fatalf("want %v while the app runs; want none", c.Want())
+	for _, tc := range []struct {
+		name string
+		hang func(s *fakeSock)
+	}{
+		// A reset, with request bytes still queued before its error.
+		{"reset", func(s *fakeSock) {
+			s.in = []byte("more bytes the loop has no reason to read")
+			s.reset = true
+		}},
+		// A hang-up whose error is gone: an end of file reported again
+		// and again.
+		{"hangup", func(s *fakeSock) { s.eof, s.hup = true, true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var g gates
+			h := newHarness(t, Config{App: g.app, Workers: 1})
+			defer close(g.gate("/1"))
+			c, s := h.dial()
+			s.in = []byte("GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			h.run(5*time.Second, func() bool { return len(c.slots) == 1 && len(s.in) == 0 })
+			if c.Want() != 0 {
+				t.Fatalf("want %v while the app runs; want none", c.Want())
+			}
+			tc.hang(s)
+			for range 20 {
+				h.turn()
+			}
+			if !c.Closed() {
+				t.Errorf("connection still open after 20 turns of hang-up reports (%d probes); want it closed at once", s.probes)
+			}
+			if s.probes > 4 {
+				t.Errorf("%d probes of the socket; want the hang-up settled by the first reports", s.probes)
+			}
+		})
 	}
-	s.in = []byte("more bytes the loop has no reason to read")
-	s.reset = true
-	for range 20 {
-		h.turn()
-	}
-	if !c.Closed() {
-		t.Errorf("connection still open after 20 turns of hang-up reports (%d probes); want it closed at the first", s.probes)
-	}
-	if s.probes > 2 {
-		t.Errorf("%d probes of the socket; want the reset settled by the first report", s.probes)
-	}
-	close(g.gate("/1"))
 }
 
 // unsafeApp answers /short with fewer body bytes than its Content-Length
