@@ -14,7 +14,8 @@ import (
 // (viewed by req) and buffered the number of bytes after it already
 // received. Without a body and without workers the app runs right here,
 // inside the loop; otherwise the request keeps a copy of its head and
-// runs on a worker, or once its body has arrived.
+// runs on a worker, or once its body has arrived, or once it is its turn
+// (an unsafe method, see startHeld).
 func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 	l := c.l
 	s := newSlot(c)
