@@ -39,9 +39,10 @@
 //
 // select's own limits show too: every call passes the whole set of
 // descriptors and the kernel scans it (O(n) per call), and an fd_set
-// holds only descriptors below FD_SETSIZE, 1024. A connection that gets a
-// higher descriptor (wrk -c 1100) is answered 503 and closed, and the
-// server logs it once per burst; 05-poll lifts that limit.
+// holds only descriptors below FD_SETSIZE, 1024. When every descriptor
+// below it is taken (wrk -c 1100), the server stops accepting and the
+// kernel's listen queue holds the new connections until one closes; it
+// logs that once a second at most. 05-poll lifts that limit.
 //
 // SIGINT or SIGTERM stops accepting, closes idle connections, lets the
 // requests in flight finish (for up to -shutdown), and exits with status

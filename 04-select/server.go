@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
@@ -15,10 +16,44 @@ import (
 // fdSetSize is FD_SETSIZE: an fd_set is a fixed bitmap of this many
 // descriptors (1024 on Linux and macOS), and select cannot watch a
 // descriptor at or above it. x/sys's FdSet.Set would index past the
-// bitmap and panic; the loop answers such a connection 503 instead.
+// bitmap and panic; fit keeps such a connection out of the sets.
 const fdSetSize = int(unsafe.Sizeof(unix.FdSet{})) * 8
 
 // !-fdsetsize
+
+// !+fit
+
+// errFull is what the loop logs, once a second at most, when fit holds a
+// connection back.
+var errFull = errors.New("at FD_SETSIZE: not accepting until a descriptor is freed; the listen queue holds new connections")
+
+// fit is select's rule for a new connection (the loop's Config.Fit): a
+// descriptor below FD_SETSIZE can go in an fd_set. accept(2) returns the
+// lowest free descriptor, so one at FD_SETSIZE means every number below
+// is taken: the server is full. Then the loop keeps that one connection
+// aside, unwatched, and stops accepting; the rest wait in the kernel's
+// listen queue (sock.Backlog), which is select's backpressure, instead
+// of being answered 503. After a connection closes, the loop calls fit
+// again, and F_DUPFD moves the held connection to the lowest free
+// descriptor, now below FD_SETSIZE; a number held for a moment by
+// another thread is handled the same way.
+func fit(fd int) (int, error) {
+	if fd < fdSetSize {
+		return fd, nil
+	}
+	low, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fd, fmt.Errorf("%w (F_DUPFD: %v)", errFull, err)
+	}
+	if low >= fdSetSize {
+		unix.Close(low)
+		return fd, errFull
+	}
+	unix.Close(fd) // the copy shares the socket, and its O_NONBLOCK
+	return low, nil
+}
+
+// !-fit
 
 // server is one select(2) loop: the shared connection state machine and
 // the connections watched in the current turn.
@@ -38,7 +73,13 @@ func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.MaxFD = fdSetSize
+	if max(lfd, w.Fd()) >= fdSetSize {
+		// select could never watch them: refuse to start rather than
+		// index past an fd_set.
+		w.Close()
+		return fmt.Errorf("select: listening socket %d or wake-up pipe %d is at or above FD_SETSIZE (%d)", lfd, w.Fd(), fdSetSize)
+	}
+	cfg.Fit = fit
 	l, err := loop.New(lfd, w, cfg)
 	if err != nil {
 		w.Close()

@@ -15,6 +15,11 @@ import (
 	"lbws/shared/sock"
 )
 
+// heldRetry bounds the wait while a connection is held for want of a
+// descriptor the stage can watch (Config.Fit): a descriptor the loop did
+// not close itself is noticed within it.
+const heldRetry = 250 * time.Millisecond
+
 // acceptBatch bounds the connections a level-triggered loop accepts per
 // readiness report, so a flood of new connections cannot starve the
 // established ones; the listening socket is reported again if more wait.
@@ -36,6 +41,7 @@ type Loop struct {
 	lfd       int   // the listening socket, non-blocking
 	listening bool  // lfd is open and watched
 	pauseTill int64 // accepting is paused until then (EMFILE); 0: not paused
+	held      held  // a connection Config.Fit could not place yet
 	waker     Waker // workers wake the loop through it
 
 	scratch []byte  // every read lands here
@@ -81,11 +87,6 @@ func New(lfd int, w Waker, cfg Config) (*Loop, error) {
 	if err := unix.SetNonblock(lfd, true); err != nil {
 		return nil, fmt.Errorf("loop: listening socket: %w", err)
 	}
-	if cfg.MaxFD > 0 && max(lfd, w.Fd()) >= cfg.MaxFD {
-		// The stage could not watch its own descriptors (select's
-		// FD_SETSIZE): refuse to start rather than index past an fd_set.
-		return nil, fmt.Errorf("loop: listening socket %d or wake-up descriptor %d is at or above %d, the most the readiness API can watch", lfd, w.Fd(), cfg.MaxFD)
-	}
 	return newLoop(lfd, w, cfg, host, port), nil
 }
 
@@ -120,9 +121,10 @@ func (l *Loop) ListenFd() int { return l.lfd }
 func (l *Loop) WakeFd() int { return l.waker.Fd() }
 
 // Accepting reports whether the stage should watch the listening socket:
-// not after Stop, nor while accepting is paused (see Accept).
+// not after Stop, nor while accepting is paused (see Accept), nor while
+// a connection waits for a descriptor the stage can watch (Config.Fit).
 func (l *Loop) Accepting() bool {
-	if !l.listening {
+	if !l.listening || l.held.on {
 		return false
 	}
 	if l.pauseTill != 0 && l.clock() >= l.pauseTill {
@@ -150,7 +152,8 @@ func (l *Loop) Conn(fd int) *Conn {
 // acceptBatch, or all of them if the loop is edge-triggered) and returns
 // them, each wanting Read. It returns an error only if the listening
 // socket fails; a descriptor shortage (EMFILE) pauses accepting for a
-// moment instead, and is logged.
+// moment instead, and is logged. A connection that Config.Fit cannot
+// place is held, and ends the batch (see Config.Fit).
 func (l *Loop) Accept() ([]*Conn, error) {
 	l.accepted = l.accepted[:0]
 	l.nowOK = false // header deadlines count from now, not from the turn's start
@@ -170,21 +173,67 @@ func (l *Loop) Accept() ([]*Conn, error) {
 			}
 			continue
 		}
-		if l.cfg.MaxFD > 0 && fd >= l.cfg.MaxFD {
-			l.refuseFD(fd)
-			continue
+		if l.cfg.Fit != nil {
+			low, err := l.cfg.Fit(fd)
+			if err != nil {
+				l.held = held{fd: fd, remote: remote, on: true, since: l.clock()}
+				l.fdLog.hit(l, "%v", err)
+				break
+			}
+			fd = low
 		}
-		// Responses are written whole; do not let Nagle's algorithm
-		// hold the end of one back (net/http sets it too).
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		c := l.add(fd, remote)
-		c.update()
-		l.accepted = append(l.accepted, c)
+		l.accepted = append(l.accepted, l.take(fd, remote))
 	}
 	return l.accepted, nil
 }
 
 // !-accept
+
+// take makes an accepted connection on fd one of the loop's, wanting
+// Read.
+func (l *Loop) take(fd int, remote string) *Conn {
+	// Responses are written whole; do not let Nagle's algorithm
+	// hold the end of one back (net/http sets it too).
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	c := l.add(fd, remote)
+	c.update()
+	return c
+}
+
+// held is a connection accepted on a descriptor the stage cannot watch
+// yet (Config.Fit).
+type held struct {
+	fd     int
+	remote string
+	on     bool  // a connection is held
+	freed  bool  // the loop has closed a connection since the last try
+	since  int64 // loop time of the last try
+}
+
+// place tries Config.Fit again on the held connection, if any, and makes
+// it one of the loop's if it fits now; Accepting then reports true again.
+func (l *Loop) place() {
+	if !l.held.on {
+		return
+	}
+	fd, err := l.cfg.Fit(l.held.fd)
+	if err != nil {
+		l.held.freed, l.held.since = false, l.clock()
+		return
+	}
+	remote := l.held.remote
+	l.held = held{}
+	l.take(fd, remote)
+}
+
+// dropHeld closes the held connection, if any: at stop it counts as idle
+// (its request was not read).
+func (l *Loop) dropHeld() {
+	if l.held.on {
+		unix.Close(l.held.fd)
+		l.held = held{}
+	}
+}
 
 // add makes a Conn for descriptor fd and registers it.
 func (l *Loop) add(fd int, remote string) *Conn {
@@ -208,22 +257,7 @@ func (l *Loop) forget(c *Conn) {
 		l.byFd[c.fd] = nil
 	}
 	l.timers.set(c, 0)
-}
-
-// refuseFD answers a connection whose descriptor the readiness API
-// cannot watch (select's FD_SETSIZE) with 503 and closes it, without
-// blocking: the response is small enough for an empty send buffer.
-func (l *Loop) refuseFD(fd int) {
-	l.fdLog.hit(l, "descriptor %d is at or above the %d that select can watch: answered 503 and closed", fd, l.cfg.MaxFD)
-	unix.Write(fd, busyResponse(fmt.Sprintf("too many connections for select (descriptor %d >= FD_SETSIZE %d)", fd, l.cfg.MaxFD)))
-	unix.Shutdown(fd, unix.SHUT_WR)
-	var buf [1024]byte
-	for i := 0; i < 8; i++ {
-		if n, err := unix.Read(fd, buf[:]); n <= 0 || err != nil {
-			break
-		}
-	}
-	unix.Close(fd)
+	l.held.freed = l.held.on // its descriptor is closed next: try the held one
 }
 
 // !+handlers
@@ -258,7 +292,8 @@ func (l *Loop) OnWritable(c *Conn) Want {
 
 // OnWake carries on with every connection a worker posted (response
 // bytes to write, room in a body pipe), drains the waker if it was woken,
-// and begins the shutdown if Stop was called. A stage calls it after
+// begins the shutdown if Stop was called, and tries again to place a
+// connection held for want of a descriptor (Config.Fit). A stage calls it after
 // every wait, whatever woke it: a loop that was busy when a worker
 // finished was not woken for it (see post). It returns the connections
 // whose Want may have changed; the slice is valid until the next call of
@@ -277,6 +312,7 @@ func (l *Loop) OnWake() []*Conn {
 	if l.stopReq.Load() && !l.stopping {
 		l.beginStop()
 	}
+	l.place()
 	for i, c := range batch {
 		batch[i] = nil
 		c.posted.Store(false)
@@ -335,7 +371,7 @@ func (l *Loop) Timeout() time.Duration {
 	// From here until OnWake the loop counts as waiting: a worker that
 	// posts wakes it. If work is posted already, do not block at all.
 	l.mu.Lock()
-	busy := len(l.ready) > 0 || l.stopReq.Load() && !l.stopping
+	busy := len(l.ready) > 0 || l.stopReq.Load() && !l.stopping || l.held.freed
 	l.waiting = !busy
 	l.mu.Unlock()
 	if busy {
@@ -346,7 +382,7 @@ func (l *Loop) Timeout() time.Duration {
 	now := l.clock()
 	l.nowOK = false // the wait starts a new turn
 	next := l.timers.next()
-	for _, t := range []int64{l.pauseTill, l.stopByIf()} {
+	for _, t := range []int64{l.pauseTill, l.stopByIf(), l.heldRetryAt()} {
 		if t != 0 && (next == 0 || t < next) {
 			next = t
 		}
@@ -355,6 +391,14 @@ func (l *Loop) Timeout() time.Duration {
 		return -1
 	}
 	return time.Duration(max(next-now, 0))
+}
+
+// heldRetryAt returns when to try the held connection again, else 0.
+func (l *Loop) heldRetryAt() int64 {
+	if l.held.on {
+		return l.held.since + int64(heldRetry)
+	}
+	return 0
 }
 
 // stopByIf returns the shutdown deadline while stopping, else 0.
@@ -417,6 +461,7 @@ func (l *Loop) StopOn(stop <-chan struct{}) {
 func (l *Loop) beginStop() {
 	l.stopping = true
 	l.stopBy = l.clock() + int64(l.cfg.ShutdownTimeout)
+	l.dropHeld() // it counts as idle: its request is unread
 	for _, c := range append([]*Conn(nil), l.conns...) {
 		if len(c.slots) == 0 && c.body == nil && c.outPending() == 0 {
 			c.close()
@@ -465,6 +510,7 @@ func (l *Loop) Close() error {
 		l.conns[len(l.conns)-1].close()
 	}
 	l.closeListener()
+	l.dropHeld()
 	if l.owns {
 		l.pool.Close()
 	}
