@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,14 +104,92 @@ func TestBurstAboveFdSetSizeWaitsInListenQueue(t *testing.T) {
 	}
 }
 
-// 1,100 keep-alive connections, each sending three requests and then
-// closing: those above FD_SETSIZE wait in the listen queue for the others
-// to finish, and every request is answered 200.
+// 1,100 clients that, like wrk, keep sending requests on their keep-alive
+// connection: those above FD_SETSIZE wait in the listen queue, and they
+// must get their turn while the others still send (the server ends
+// keep-alive while a connection waits), not only once some client gives
+// up. Every client gets a response, and every response is 200.
 func TestKeepAliveAboveFdSetSizeAllServed(t *testing.T) {
 	const conns = 1100
 	looptest.RaiseNoFile(t, conns+256)
 	p := stagetest.StartProcess(t, "-addr", "127.0.0.1:0", "-delay", "100ms")
-	crowd(t, p.Addr, conns, 3, false)
+	var (
+		served atomic.Int64 // clients that have had a response
+		stop   = make(chan struct{})
+		once   sync.Once
+		mu     sync.Mutex
+		errs   []string
+		status = map[int]int{}
+		wg     sync.WaitGroup
+	)
+	finish := func() { once.Do(func() { close(stop) }) }
+	fail := func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, fmt.Sprintf("client %d: %v", i, err))
+		finish()
+	}
+	began := time.Now()
+	for i := range conns {
+		wg.Go(func() {
+			got := false
+			for {
+				c, err := net.DialTimeout("tcp", p.Addr, 20*time.Second)
+				if err != nil {
+					fail(i, err)
+					return
+				}
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				r := bufio.NewReader(c)
+				for again := true; again; {
+					if _, err := io.WriteString(c, looptest.GetHello); err != nil {
+						c.Close()
+						fail(i, err)
+						return
+					}
+					resp, err := http.ReadResponse(r, nil)
+					if err != nil {
+						c.Close()
+						fail(i, fmt.Errorf("served before: %v: %w", got, err))
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					mu.Lock()
+					status[resp.StatusCode]++
+					mu.Unlock()
+					if !got {
+						got = true
+						if served.Add(1) == conns {
+							finish()
+						}
+					}
+					select {
+					case <-stop:
+						c.Close()
+						return
+					default:
+					}
+					again = !resp.Close // else open a new connection, as wrk does
+				}
+				c.Close()
+			}
+		})
+	}
+	select {
+	case <-stop:
+	case <-time.After(10 * time.Second): // 0.6 s on an idle machine
+		n := conns - served.Load()
+		fail(-1, fmt.Errorf("%d clients had no response within 10 s while the others kept sending", n))
+	}
+	wg.Wait()
+	t.Logf("%d clients: %d had a response; statuses %v in %v", conns, served.Load(), status, time.Since(began).Round(time.Millisecond))
+	if len(errs) > 0 {
+		t.Errorf("%d failures; the first: %s", len(errs), strings.Join(errs[:min(5, len(errs))], "; "))
+	}
+	if len(status) != 1 || status[200] == 0 {
+		t.Errorf("statuses %v; want only 200", status)
+	}
 	p.WaitLog(t, "at FD_SETSIZE")
 }
 

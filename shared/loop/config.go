@@ -119,7 +119,9 @@ type Config struct {
 	// stage cannot watch the connection yet; fd stays open then. The loop
 	// holds that connection unwatched, with its request waiting in the
 	// socket, stops accepting, so that new connections wait in the
-	// kernel's listen queue, and logs the error at most once a second.
+	// kernel's listen queue, ends keep-alive on the connections that
+	// begin a request meanwhile, so that those waiting get their turn,
+	// and logs the error at most once a second.
 	// It calls Fit again after every wait (without blocking, once it has
 	// closed a connection; at least every heldRetry otherwise) until it
 	// succeeds; the connection then joins Conns and accepting resumes. A

@@ -27,6 +27,12 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		// request on the connection.
 		c.noMore = true
 	}
+	if l.held.on {
+		// A connection waits for a descriptor the stage can watch
+		// (Config.Fit): end keep-alive, so that the connections waiting
+		// for one, held or in the listen queue, get their turn.
+		c.noMore = true
+	}
 	s.opt.Close = c.noMore || l.stopping
 	// RFC 9112 9.3.2: only a sequence of requests with safe methods may
 	// be processed in parallel. An unsafe request waits until every
