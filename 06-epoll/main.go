@@ -46,6 +46,8 @@
 // -loops n runs n loops on n goroutines, each with its own listening
 // socket bound with SO_REUSEPORT to the same port: the kernel spreads new
 // connections over them, and each loop owns its connections outright.
+// The first socket binds without SO_REUSEPORT, so a port that another
+// process holds is refused, "address already in use", as in 04.
 // They share the worker pool. With -workers 0 each loop runs the app
 // inline, so n loops serve n requests at a time.
 //
