@@ -19,6 +19,10 @@ import (
 func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 	l := c.l
 	s := newSlot(c)
+	// The idle time counts from the end of the last response: with the
+	// app inline, a request can be read and answered within one turn,
+	// and the connection would keep the idle deadline of the one before.
+	c.idleBy = 0
 	if l.cfg.Verbose {
 		s.method, s.target, s.start = string(req.Method), string(req.Target), time.Now()
 	}
