@@ -9,7 +9,7 @@ import (
 )
 
 // poll has no FD_SETSIZE: a connection on a descriptor above 1024, which
-// 04-select must refuse, is served.
+// 04-select cannot watch (it keeps it waiting), is served at once.
 func TestAboveFdSetSizeServed(t *testing.T) {
 	const fdSetSize = 1024
 	looptest.RaiseNoFile(t, fdSetSize+256)
