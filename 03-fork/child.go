@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,10 +40,11 @@ func child(role string, args []string) error {
 	return fmt.Errorf("%s=%q: not a role this program knows", roleEnv, role)
 }
 
-// runChild runs serve until it returns. End of file on the parent pipe
-// (the parent is stopping, or gone) or SIGTERM or SIGINT closes serve's
-// stop channel; serve then finishes the request in progress. A second
-// signal ends the child at once. The parent kills a child still busy
+// runChild runs serve until it returns. The parent stopping or gone (see
+// watchParent), or SIGTERM or SIGINT, closes serve's stop channel; serve
+// then finishes the request in progress. A signal after that ends the
+// child at once; news of the parent's end does not: it is one event,
+// however many times it is told. The parent kills a child still busy
 // after cfg.Shutdown; an orphan gives up by itself a second later.
 func runChild(cfg config, serve func(stop <-chan struct{}) error) error {
 	sigc := make(chan os.Signal, 2)
@@ -78,16 +80,28 @@ func runChild(cfg config, serve func(stop <-chan struct{}) error) error {
 // stopping. The parent holds the only write end of the pipe whose read
 // end is this child's parentFd and never writes to it, so a read returns
 // only when the parent closes it (see children.stopAll) or exits, however
-// it died: with end of file. This works on every Unix; Linux also sends
-// SIGTERM when the parent dies (see sysProcAttr).
+// it died: with end of file. This works on every Unix. Linux also sends
+// parentDeathSignal when the parent dies (see sysProcAttr): the same
+// news, so it closes the same channel, once, and is never mistaken for a
+// second request to stop.
 func watchParent() <-chan struct{} {
 	gone := make(chan struct{})
+	var once sync.Once
+	tell := func() { once.Do(func() { close(gone) }) }
 	go func() {
-		defer close(gone)
 		f := os.NewFile(parentFd, "parent pipe")
 		var b [1]byte
 		f.Read(b[:])
+		tell()
 	}()
+	if parentDeathSignal != 0 {
+		died := make(chan os.Signal, 1)
+		signal.Notify(died, parentDeathSignal)
+		go func() {
+			<-died
+			tell()
+		}()
+	}
 	return gone
 }
 

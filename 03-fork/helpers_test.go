@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log"
@@ -240,4 +241,51 @@ func openFds(t *testing.T) []string {
 	}
 	slices.Sort(fds)
 	return fds
+}
+
+// unread returns how many bytes of what the client c sent the server has
+// not read yet: the receive queue of the server's end of the connection
+// in the kernel's table of TCP sockets (/proc/net/tcp, rx_queue). ok is
+// false if that end is not in the table, or not established.
+func unread(t *testing.T, c net.Conn) (n int, ok bool) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("no /proc/net/tcp: %v", err)
+	}
+	// The server's end: local is the client's remote address and
+	// remote its local one. Addresses are printed as the 32-bit word in
+	// the machine's byte order, ports in hex.
+	local, remote := procAddr(t, c.RemoteAddr()), procAddr(t, c.LocalAddr())
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		// sl local_address rem_address st tx_queue:rx_queue ...
+		if len(f) < 5 || f[1] != local || f[2] != remote || f[3] != "01" {
+			continue
+		}
+		_, rx, _ := strings.Cut(f[4], ":")
+		q, err := strconv.ParseUint(rx, 16, 32)
+		return int(q), err == nil
+	}
+	return 0, false
+}
+
+// procAddr formats an IPv4 TCP address the way /proc/net/tcp shows it.
+func procAddr(t *testing.T, a net.Addr) string {
+	t.Helper()
+	ta, ok := a.(*net.TCPAddr)
+	if !ok || ta.IP.To4() == nil {
+		t.Fatalf("%v: not an IPv4 TCP address", a)
+	}
+	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ta.IP.To4()), ta.Port)
+}
+
+// waitRead waits until the server has read everything the client c sent
+// (see unread): the request is in the app, not in a queue.
+func waitRead(t *testing.T, c net.Conn) {
+	t.Helper()
+	if !waitFor(10*time.Second, func() bool { n, ok := unread(t, c); return ok && n == 0 }) {
+		n, ok := unread(t, c)
+		t.Fatalf("the server has not read the request on %v within 10 s (%d bytes unread, found %v)", c.LocalAddr(), n, ok)
+	}
 }

@@ -26,7 +26,7 @@
 //	-write-timeout d       each write of a response must finish within d (default 10s)
 //	-idle-timeout d        a child closes a kept-alive connection idle for d (default 30s)
 //	-shutdown d            at SIGINT or SIGTERM, wait up to d for children to finish (default 5s)
-//	-max-children n        live children at most; more connections get 503 (default 1024)
+//	-max-children n        live children at most; more connections get 503 (default 1024; 0: no bound)
 //	-reap=false            never wait for finished children: watch the zombies pile up
 //	-prefork n             n long-lived workers instead of a process per connection
 //	-max-requests n        with -prefork, a worker exits after n requests and is replaced (0: never)
@@ -92,7 +92,8 @@
 // No child outlives its parent, even one killed with SIGKILL, which
 // cannot be caught: the same pipe reads end of file once the parent is
 // gone, however it died, and on Linux each child also asks the kernel
-// for SIGTERM when its parent dies (PR_SET_PDEATHSIG).
+// for SIGHUP when its parent dies (PR_SET_PDEATHSIG). Both tell the same
+// news and count as one stop: the child finishes its request and exits.
 //
 // # -prefork: gunicorn's sync workers
 //
