@@ -226,12 +226,14 @@ func TestStopFinishesRequestInProgress(t *testing.T) {
 				pidOn(t, busy, bufio.NewReader(busy))
 			}
 			io.WriteString(busy, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-			time.Sleep(200 * time.Millisecond) // the child is in the app's sleep
+			waitRead(t, busy) // the child is in the app's sleep
 			ts.Stop(t)
-			// ReadAll also checks that the server closes after it.
+			// ReadAll also checks that the server closes after it, and
+			// the response says so (RFC 9112 9.6).
 			all, err := io.ReadAll(busy)
-			if err != nil || !strings.HasPrefix(string(all), "HTTP/1.1 200 ") || !strings.HasSuffix(string(all), "Hello World") {
-				t.Errorf("request in progress at stop: %q, %v; want 200 Hello World, then the close", all, err)
+			if err != nil || !strings.HasPrefix(string(all), "HTTP/1.1 200 ") || !strings.HasSuffix(string(all), "Hello World") ||
+				!strings.Contains(string(all), "\r\nConnection: close\r\n") {
+				t.Errorf("request in progress at stop: %q, %v; want 200 Hello World with Connection: close, then the close", all, err)
 			}
 			if kids := childrenOf(t, os.Getpid()); len(kids) != 0 {
 				t.Errorf("serve returned with children left: %v", kids)

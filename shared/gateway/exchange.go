@@ -20,6 +20,16 @@ type ExchangeOptions struct {
 	// (RFC 9112 section 9.6) and Result.KeepAlive is false.
 	Close bool
 
+	// Closing, when not nil, is asked once, just before the status line
+	// and header fields are encoded: if it returns true, the response is
+	// closed as with Close. The head is produced only when the app starts
+	// its response, so a stop that arrives while the app runs (server
+	// shutdown) is still announced in it, as RFC 9112 section 9.6 asks of
+	// a server that will close, instead of closing after a response that
+	// promised keep-alive. It runs on the goroutine that produces the
+	// head: the app's (under a Sink, or Serve) or the caller of Next.
+	Closing func() bool
+
 	// Sink, when not nil, takes the encoded response bytes that the app
 	// pushes through PEP 3333's write callable while it runs (during the
 	// App call or inside Body.Next), in order, before write returns. A
@@ -349,6 +359,9 @@ func (x *Exchange) putBody(p []byte, byRef bool) error {
 func (x *Exchange) sendHead(code int, reason string, headers []Header, contentLength int64) error {
 	if x.hw != nil {
 		return x.httpHead(code, reason, headers, contentLength)
+	}
+	if x.opt.Closing != nil && x.opt.Closing() {
+		x.enc.DisableKeepAlive()
 	}
 	b, err := x.enc.AppendHeader(x.q.begin(), code, reason, headers, contentLength)
 	x.q.end(b)

@@ -182,6 +182,29 @@ func TestExchangeCloseOption(t *testing.T) {
 	}
 }
 
+// Closing is asked once, when the head is encoded, not when the exchange
+// starts: a stop that comes after Start (while the app runs) is still
+// announced in the head, and the result says the connection closes.
+func TestExchangeClosingOption(t *testing.T) {
+	for _, stop := range []bool{false, true} {
+		stopping, calls := false, 0
+		closing := func() bool { calls++; return stopping }
+		var logb bytes.Buffer
+		app := appWith("200 OK", nil, gateway.Bytes([]byte("hi")))
+		x := exchangeServer(app, &logb).Start(parseReq(t, get), nil, "127.0.0.1:1", gateway.ExchangeOptions{Closing: closing})
+		stopping = stop // the app has run; Next produces the head
+		var out []byte
+		err := drive(t, x, 1<<10, &out)
+		res := x.Result()
+		x.Release()
+		said := strings.Contains(string(out), "\r\nConnection: close\r\n")
+		if err != nil || said != stop || res.KeepAlive == stop || calls != 1 {
+			t.Errorf("stop %v: got %q, %+v, %v, Closing asked %d times; want Connection: close %v, keep-alive %v, asked once",
+				stop, out, res, err, calls, stop, !stop)
+		}
+	}
+}
+
 // Without a Sink, what the app pushes through write is kept in the
 // exchange and handed out by Next, in order, within the bound.
 func TestExchangeWriteWithoutSink(t *testing.T) {

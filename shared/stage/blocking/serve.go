@@ -102,8 +102,9 @@ func (s *Server) serveOne(c *Conn, r *http1.Reader, start time.Time, first bool)
 		return false
 	}
 	// Without keep-alive, or when stopping, the response carries
-	// "Connection: close" (RFC 9112 9.6) and the server closes after it.
-	opt := gateway.ExchangeOptions{Close: !s.KeepAlive || c.stopped()}
+	// "Connection: close" (RFC 9112 9.6) and the server closes after it;
+	// Closing sees a Stop that comes while the app runs.
+	opt := gateway.ExchangeOptions{Close: !s.KeepAlive || c.stopped(), Closing: c.stopped}
 	if s.BodyTimeout > 0 {
 		c.sc.SetReadDeadline(time.Now().Add(s.BodyTimeout))
 	}

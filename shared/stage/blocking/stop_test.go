@@ -101,3 +101,62 @@ func TestStopEndsAnIdleConnection(t *testing.T) {
 		t.Errorf("idle client read %q, %v; want a plain close", all, err)
 	}
 }
+
+// A Stop that comes while the app runs, on a kept-alive connection, is
+// announced in the response, "Connection: close", and the connection
+// then closes (RFC 9112 9.6). Before, the response promised keep-alive
+// and the server closed after it: the client's next request on the
+// connection failed.
+func TestStopDuringAppSaysClose(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	hello := apps.Hello(0)
+	srv := &blocking.Server{
+		Gateway: gateway.Server{Name: "127.0.0.1", Port: "0", App: func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+			entered <- struct{}{}
+			<-release
+			return hello(env, start)
+		}},
+		KeepAlive:     true,
+		HeaderTimeout: 5 * time.Second,
+		WriteTimeout:  5 * time.Second,
+	}
+	c, client := pair(t)
+	done := make(chan struct{})
+	go func() { srv.ServeConn(c); c.Close(); close(done) }()
+	br := bufio.NewReader(client)
+	inApp := func() {
+		t.Helper()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the app did not run within 10 s of the request")
+		}
+	}
+	for i, stop := range []bool{false, true} {
+		io.WriteString(client, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
+		inApp()
+		if stop {
+			c.Stop()
+		}
+		release <- struct{}{}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || string(body) != "Hello World" {
+			t.Fatalf("request %d: %d %q, %v; want 200 Hello World", i+1, resp.StatusCode, body, err)
+		}
+		if resp.Close != stop {
+			t.Errorf("request %d, Stop while in the app %v: the response says close %v; want %v", i+1, stop, resp.Close, stop)
+		}
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the response to the stopped request: %q, %v; want the close", rest, err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeConn still running 10 s after the stopped request was answered")
+	}
+}
