@@ -27,11 +27,6 @@ func ToHandler(app App) http.Handler {
 
 // !-tohandler
 
-// maxPostHandlerRead is how much of a request body the app left unread
-// ServeHTTP reads and discards, so that net/http can keep the connection:
-// net/http's own choice for the same situation.
-const maxPostHandlerRead = 256 << 10
-
 // ServeHTTP runs s.App for a net/http request, so a Server is also an
 // http.Handler. It drives an Exchange in its event form: net/http does
 // the framing, so the exchange hands it the status, header fields and
@@ -54,10 +49,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	if x.inputErr() == nil && x.enc.KeepAlive() && r.Header.Get("Expect") == "" {
-		// With full duplex on, net/http closes a connection whose body
-		// the handler left unread; read the rest (RFC 9112 6.3) so it
-		// can carry the next request.
-		io.CopyN(io.Discard, r.Body, maxPostHandlerRead)
+		// A body the app left unread must be read (RFC 9112 6.3) for
+		// the connection to carry the next request. Closing it does
+		// that, up to net/http's bound of 256 KiB (beyond it net/http
+		// closes the connection after the response), and it must
+		// happen here: in full duplex mode, net/http closes the body
+		// only after it stopped watching the connection, and a body
+		// that reaches its end then starts a read that collides with
+		// the next request's ("invalid concurrent Body.Read call",
+		// golang/go#68560).
+		r.Body.Close()
 	}
 }
 

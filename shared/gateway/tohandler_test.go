@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -115,5 +117,45 @@ func TestToHandlerUnreadBodyKeepsConnection(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "/second") {
 		t.Errorf("second: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A body the app did not read is dealt with inside the handler, however
+// large: one that ends within net/http's 256 KiB keeps the connection for
+// the next request, a longer one ends the connection cleanly after the
+// response. Before, ToHandler read 256 KiB and net/http read the rest
+// when it closed the body after the handler, which in full duplex mode
+// started its background read after it had stopped waiting for it: the
+// next request's read panicked ("invalid concurrent Body.Read call",
+// golang/go#68560) and the connection was dropped, under load with a
+// reset that lost the response.
+func TestToHandlerUnreadBodyNoPanic(t *testing.T) {
+	var errLog stagetest.LogBuffer
+	ts := httptest.NewUnstartedServer(&gateway.Server{App: echoApp, Log: log.New(io.Discard, "", 0)})
+	ts.Config.ErrorLog = log.New(&errLog, "", 0)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	addr := ts.Listener.Addr().String()
+	for _, size := range []int{100 << 10, 200 << 10, 300 << 10, 400 << 10} {
+		rc := dialRaw(t, addr, fmt.Sprintf("POST /first HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", size, strings.Repeat("x", size))+
+			"GET /second HTTP/1.1\r\nHost: h\r\n\r\n")
+		if resp, body := rc.read(t, "POST"); resp.StatusCode != 200 || body != "/first" {
+			t.Fatalf("%d bytes unread: first: %d %q", size, resp.StatusCode, body)
+		}
+		resp, err := http.ReadResponse(rc.r, &http.Request{Method: "GET"})
+		switch {
+		case err == nil:
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(body) != "/second" {
+				t.Errorf("%d bytes unread: second: %d %q", size, resp.StatusCode, body)
+			}
+		case size <= 256<<10:
+			t.Errorf("%d bytes unread, within net/http's 256 KiB: the connection ended (%v); want the next request served", size, err)
+		case !errors.Is(err, io.ErrUnexpectedEOF): // ReadResponse's word for a close before a response
+			t.Errorf("%d bytes unread: after the response: %v; want the next response or a clean close", size, err)
+		}
+	}
+	if strings.Contains(errLog.String(), "panic") {
+		t.Errorf("net/http's log:\n%s", errLog.String())
 	}
 }

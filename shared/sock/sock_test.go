@@ -157,8 +157,11 @@ func TestReadDeadlineClearedAndRearmed(t *testing.T) {
 
 func TestWriteDeadlineWithReaderThatNeverReads(t *testing.T) {
 	c, _ := pair(t)
-	c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	// Allocated before the deadline is set: zeroing 64 MiB (and its
+	// shadow under -race) on a loaded machine took longer than the
+	// deadline, and Write then sent nothing.
 	big := make([]byte, 64<<20) // far more than both socket buffers hold
+	c.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
 	n, err := c.Write(big)
 	checkTimeout(t, err)
 	if n == 0 || n == len(big) {
