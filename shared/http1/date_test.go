@@ -44,7 +44,9 @@ func TestAppendDateCachedPerSecond(t *testing.T) {
 }
 
 func TestAppendDateRealClock(t *testing.T) {
+	before := time.Now().Truncate(time.Second)
 	line := string(AppendDate(nil))
+	after := time.Now()
 	v, ok := bytes.CutPrefix([]byte(line), []byte("Date: "))
 	if !ok || !bytes.HasSuffix(v, []byte("\r\n")) {
 		t.Fatalf("AppendDate = %q", line)
@@ -53,8 +55,10 @@ func TestAppendDateRealClock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Date does not parse: %v", err)
 	}
-	if off := time.Since(d); off < -time.Second || off > 2*time.Second {
-		t.Errorf("Date is %v off the clock", off)
+	// Bounded by the clock around the call, not by an assumed delay: a
+	// loaded machine may run this goroutine late.
+	if d.Before(before) || d.After(after) {
+		t.Errorf("Date %v is not within the second of the call (%v to %v)", d, before, after)
 	}
 }
 
