@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"log"
@@ -243,49 +242,59 @@ func openFds(t *testing.T) []string {
 	return fds
 }
 
-// unread returns how many bytes of what the client c sent the server has
-// not read yet: the receive queue of the server's end of the connection
-// in the kernel's table of TCP sockets (/proc/net/tcp, rx_queue). ok is
-// false if that end is not in the table, or not established.
-func unread(t *testing.T, c net.Conn) (n int, ok bool) {
-	t.Helper()
-	b, err := os.ReadFile("/proc/net/tcp")
+// rchar returns how many bytes process pid has read so far with read(2)
+// and its kin, from sockets too (rchar in /proc/<pid>/io); ok is false if
+// that cannot be read.
+func rchar(pid int) (n int64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
 	if err != nil {
-		t.Skipf("no /proc/net/tcp: %v", err)
+		return 0, false
 	}
-	// The server's end: local is the client's remote address and
-	// remote its local one. Addresses are printed as the 32-bit word in
-	// the machine's byte order, ports in hex.
-	local, remote := procAddr(t, c.RemoteAddr()), procAddr(t, c.LocalAddr())
 	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		// sl local_address rem_address st tx_queue:rx_queue ...
-		if len(f) < 5 || f[1] != local || f[2] != remote || f[3] != "01" {
-			continue
+		if v, found := strings.CutPrefix(line, "rchar: "); found {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return n, err == nil
 		}
-		_, rx, _ := strings.Cut(f[4], ":")
-		q, err := strconv.ParseUint(rx, 16, 32)
-		return int(q), err == nil
 	}
 	return 0, false
 }
 
-// procAddr formats an IPv4 TCP address the way /proc/net/tcp shows it.
-func procAddr(t *testing.T, a net.Addr) string {
+// readCounts is how much each of some processes had read at one moment
+// (see rchar), by pid.
+type readCounts map[int]int64
+
+// readsOf takes the readCounts of pids. Take them before sending the
+// requests whose reading waitRead then waits for.
+func readsOf(t *testing.T, pids ...int) readCounts {
 	t.Helper()
-	ta, ok := a.(*net.TCPAddr)
-	if !ok || ta.IP.To4() == nil {
-		t.Fatalf("%v: not an IPv4 TCP address", a)
+	rc := readCounts{}
+	for _, pid := range pids {
+		n, ok := rchar(pid)
+		if !ok {
+			t.Skipf("cannot read /proc/%d/io", pid)
+		}
+		rc[pid] = n
 	}
-	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ta.IP.To4()), ta.Port)
+	return rc
 }
 
-// waitRead waits until the server has read everything the client c sent
-// (see unread): the request is in the app, not in a queue.
-func waitRead(t *testing.T, c net.Conn) {
+// waitRead waits until at least want of the processes in before have read
+// n bytes more than they had then: each has taken a request of n bytes
+// off its connection (the request loop reads a small request in one
+// read), and is in the app. A state, where a sleep would guess: a loaded
+// machine may take any time to get there.
+func waitRead(t *testing.T, before readCounts, n, want int) {
 	t.Helper()
-	if !waitFor(10*time.Second, func() bool { n, ok := unread(t, c); return ok && n == 0 }) {
-		n, ok := unread(t, c)
-		t.Fatalf("the server has not read the request on %v within 10 s (%d bytes unread, found %v)", c.LocalAddr(), n, ok)
+	done := func() int {
+		k := 0
+		for pid, was := range before {
+			if now, ok := rchar(pid); ok && now-was >= int64(n) {
+				k++
+			}
+		}
+		return k
+	}
+	if !waitFor(10*time.Second, func() bool { return done() >= want }) {
+		t.Fatalf("only %d of the processes %v read a request of %d bytes within 10 s; want %d", done(), before, n, want)
 	}
 }

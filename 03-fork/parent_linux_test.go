@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -125,14 +126,15 @@ func TestParentKilledChildrenFinishTheirRequests(t *testing.T) {
 // closes, and that every child exits with status 0.
 func runBusy(t *testing.T, p *stagetest.Process, conns []net.Conn, pids []int) {
 	t.Helper()
+	const req = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+	before := readsOf(t, pids...)
 	for _, c := range conns {
-		if _, err := io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+		if _, err := io.WriteString(c, req); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, c := range conns {
-		waitRead(t, c)
-	}
+	// Each child, or worker, has read one request.
+	waitRead(t, before, len(req), len(pids))
 	p.Signal(t, syscall.SIGKILL)
 	p.Wait(t, 10*time.Second)
 	for i, c := range conns {
@@ -173,13 +175,23 @@ func runBusy(t *testing.T, p *stagetest.Process, conns []net.Conn, pids []int) {
 
 // becomeSubreaper makes the test process the subreaper of its
 // descendants until the test ends: orphans become its children instead
-// of init's, so it can see each one exit, and reap it, with wait4.
+// of init's, so it can see each one exit, and reap it, with wait4. Call
+// it first: when the test ends, after the stages it started are gone, it
+// kills and reaps any orphan the test left (a test that failed half way),
+// so that none stays a zombie of the test process for the tests after.
 func becomeSubreaper(t *testing.T) {
 	t.Helper()
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
+	t.Cleanup(func() {
+		for _, kid := range childrenOf(t, os.Getpid()) {
+			unix.Kill(kid.pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			unix.Wait4(kid.pid, &ws, 0, nil)
+		}
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	})
 }
 
 // waitExit waits up to timeout for pid, a child of the test or an orphan
@@ -219,9 +231,10 @@ func TestInterruptStopsGracefully(t *testing.T) {
 			t.Errorf("child %d in process group %d (%v); want a group of its own", pid, pgid, err)
 		}
 	}
-	busy := conns[1]
-	io.WriteString(busy, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-	waitRead(t, busy) // in the app's 1 s sleep
+	busy, req := conns[1], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+	before := readsOf(t, pids[1])
+	io.WriteString(busy, req)
+	waitRead(t, before, len(req), 1) // in the app's 1 s sleep
 	p.Signal(t, syscall.SIGINT)
 	all, err := io.ReadAll(busy)
 	if err != nil || !strings.Contains(string(all), "Hello World") || !strings.Contains(string(all), "\r\nConnection: close\r\n") {
@@ -245,8 +258,10 @@ func TestInterruptStopsGracefully(t *testing.T) {
 func TestShutdownDeadlineKillsBusyChildren(t *testing.T) {
 	p := stagetest.StartProcess(t, "-addr", "127.0.0.1:0", "-delay", "1h", "-shutdown", "500ms")
 	conns, pids := keepAlive(t, p, 1)
-	io.WriteString(conns[0], "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-	waitRead(t, conns[0]) // in the app's hour-long sleep
+	req := "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+	before := readsOf(t, pids[0])
+	io.WriteString(conns[0], req)
+	waitRead(t, before, len(req), 1) // in the app's hour-long sleep
 	p.Signal(t, syscall.SIGTERM)
 	if code := p.Wait(t, 10*time.Second); code == 0 {
 		t.Errorf("exit status 0 with a request still in progress; want non-zero")

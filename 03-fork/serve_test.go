@@ -214,19 +214,22 @@ func TestStopFinishesRequestInProgress(t *testing.T) {
 	for _, prefork := range []int{0, 2} {
 		t.Run(fmt.Sprintf("prefork=%d", prefork), func(t *testing.T) {
 			ts := start(t, config{Delay: 500 * time.Millisecond, Prefork: prefork})
+			var pids []int
 			if prefork > 0 {
 				// Both workers wait in accept: one takes each
 				// connection below at once.
-				workersUp(t, ts.Addr, prefork)
+				pids = workersUp(t, ts.Addr, prefork)
 			}
 			idle, busy := ts.Dial(t), ts.Dial(t)
 			if prefork == 0 {
 				// Both children have started: each answered a request.
 				pidOn(t, idle, bufio.NewReader(idle))
-				pidOn(t, busy, bufio.NewReader(busy))
+				pids = []int{pidOn(t, busy, bufio.NewReader(busy))}
 			}
-			io.WriteString(busy, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-			waitRead(t, busy) // the child is in the app's sleep
+			req := "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+			before := readsOf(t, pids...)
+			io.WriteString(busy, req)
+			waitRead(t, before, len(req), 1) // the child is in the app's sleep
 			ts.Stop(t)
 			// ReadAll also checks that the server closes after it, and
 			// the response says so (RFC 9112 9.6).
