@@ -198,13 +198,6 @@ func (x *Exchange) Next(dst []byte, max int) (out []byte, done bool, err error) 
 
 // !-exchange
 
-// CloseAfter makes the connection close after this response, as
-// ExchangeOptions.Close does, for a driver that decides so after Start
-// (a shutdown that began while the app ran): a head not yet produced
-// says "Connection: close" (RFC 9112 9.6), and Result reports no
-// keep-alive.
-func (x *Exchange) CloseAfter() { x.enc.DisableKeepAlive() }
-
 // maxInt returns the larger of a and b.
 func maxInt(a, b int) int {
 	if a > b {

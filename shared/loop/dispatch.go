@@ -38,6 +38,9 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		c.noMore = true
 	}
 	s.opt.Close = c.noMore || l.stopping
+	// A shutdown that begins while the app runs (closeAfterLast) is
+	// still announced in the head, whichever goroutine encodes it.
+	s.opt.Closing = s.closing.Load
 	// RFC 9112 9.3.2: only a sequence of requests with safe methods may
 	// be processed in parallel. An unsafe request waits until every
 	// response before it is complete (if one of them ends the
@@ -279,13 +282,7 @@ func (c *Conn) closeAfterLast() {
 		return
 	}
 	s := c.slots[len(c.slots)-1]
-	s.closing.Store(true) // a worker's exchange
-	switch {
-	case s.x != nil:
-		s.x.CloseAfter() // the loop's own (inline) exchange
-	case s.inline:
-		s.opt.Close = true // an inline app not started yet
-	}
+	s.closing.Store(true) // asked when its head is encoded (opt.Closing)
 }
 
 // busyResponse is ErrorResponse(503) with a Retry-After field.

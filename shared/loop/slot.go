@@ -85,7 +85,6 @@ func (s *slot) Run() {
 	l := s.c.l
 	opt := s.opt
 	opt.Sink = s.sink
-	opt.Close = opt.Close || s.closing.Load()
 	x := l.gw.Start(s.req, s.input, s.c.remote, opt)
 	s.releaseHead()
 	var (
@@ -94,9 +93,6 @@ func (s *slot) Run() {
 		err  error
 	)
 	for size := smallSize; ; size = chunkSize {
-		if s.closing.Load() {
-			x.CloseAfter() // before the head, if it is not out yet
-		}
 		// Most responses fit in a small buffer; a large one grows the
 		// first and takes chunk-sized buffers after it.
 		last = getBuffer(size)
