@@ -61,8 +61,10 @@ type ExchangeOptions struct {
 // The request body (wsgi.input) is a reader that ends with io.EOF at the
 // end of the body; a loop hands a buffered body or a stream it feeds. An
 // error from it that is an *http1.Error (a malformed chunk: 400, RFC 9112
-// 7.1; a body over the limit: 413, RFC 9110 15.5.14) or that matches
-// os.ErrDeadlineExceeded (408, RFC 9110 15.5.9) is the client's fault: if
+// 7.1; a body over the limit: 413, RFC 9110 15.5.14), that matches
+// os.ErrDeadlineExceeded (408, RFC 9110 15.5.9) or that matches
+// io.ErrUnexpectedEOF (the client closed before the end of its body, an
+// incomplete message: 400, RFC 9112 8) is the client's fault: if
 // the app gives up, the response is that status instead of 500, and the
 // connection closes after it, since where the next request starts is
 // unknown (RFC 9112 6.3).
@@ -464,8 +466,12 @@ func (x *Exchange) answerFault() {
 
 // inputFault tells whether an error from reading wsgi.input is the
 // client's: a malformed or oversized body (an *http1.Error, answered with
-// its status), or a body that did not arrive in time (an error matching
-// os.ErrDeadlineExceeded, answered 408).
+// its status), a body that did not arrive in time (an error matching
+// os.ErrDeadlineExceeded, answered 408), or a client that closed before
+// the end of its body (an error matching io.ErrUnexpectedEOF: an
+// incomplete message, RFC 9112 8, answered 400 if anyone still reads).
+// None is the app's fault, so none is logged here: a driver logs a client
+// that went away only when verbose.
 func inputFault(err error) (code int, reason string, ok bool) {
 	var perr *http1.Error
 	switch {
@@ -475,6 +481,8 @@ func inputFault(err error) (code int, reason string, ok bool) {
 		return perr.Status, perr.Reason, true
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return 408, "request body not received in time", true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return 400, "connection closed before the request body was complete", true
 	}
 	return 0, "", false
 }

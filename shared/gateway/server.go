@@ -50,8 +50,9 @@ const serveBound = 32 << 10
 // logged (the client went away); the Body is closed in every case.
 //
 // If reading the request body fails (an *http1.Error for a malformed or
-// oversized body, a read deadline) and the app gives up, the answer is the
-// body's own status (400, 413, 408) instead of 500, without a log line;
+// oversized body, a read deadline, io.ErrUnexpectedEOF for a client that
+// closed before the end of its body) and the app gives up, the answer is
+// the body's own status (400, 413, 408) instead of 500, without a log line;
 // whatever the app answers, the connection then closes, since where the
 // next request starts is unknown.
 func (s *Server) Serve(w io.Writer, req *http1.Request, body io.Reader, remoteAddr string) (Result, error) {

@@ -304,13 +304,18 @@ func (c *Conn) feedBody(b []byte) (used int, more bool) {
 	return used, true
 }
 
-// bodyData passes decoded body bytes on. It returns false if the body
-// could not be taken (too large for an inline app, or no body memory
-// left), in which case the request has been answered.
+// bodyData passes decoded body bytes on. A pipe that fills up starts its
+// worker: the rest of the body streams to the app. It returns false if
+// the body could not be taken (too large for an inline app, no body
+// memory left, no worker free), in which case the request has been
+// answered.
 func (c *Conn) bodyData(data []byte) bool {
 	bi, l := c.body, c.l
 	if bi.pipe != nil {
 		bi.pipe.write(data) // fits: the input was cut to the room
+		if bi.s.pending && bi.pipe.room() == 0 {
+			return c.bodyReady(bi.s)
+		}
 		return true
 	}
 	s := bi.s
@@ -328,7 +333,8 @@ func (c *Conn) bodyData(data []byte) bool {
 }
 
 // bodyDone ends a body that arrived whole: the worker's pipe reports the
-// end; an inline app runs now.
+// end, and a worker that waited for the body starts; an inline app runs
+// now.
 func (c *Conn) bodyDone() {
 	bi := c.body
 	c.body, c.bodyBy = nil, 0
@@ -336,6 +342,9 @@ func (c *Conn) bodyDone() {
 	case bi.discard:
 	case bi.pipe != nil:
 		bi.pipe.finish(nil)
+		if bi.s.pending {
+			c.bodyReady(bi.s)
+		}
 	case bi.inline && !bi.s.held:
 		c.startInline(bi.s)
 	}
@@ -344,18 +353,25 @@ func (c *Conn) bodyDone() {
 // bodyFailed ends a body that cannot be read to its end: malformed
 // (400), too large (413), too slow (a timeout, 408) or cut off by the
 // client. Its framing is lost, so the connection takes no further request.
-// A worker's app learns it from its next read and answers it through the
-// gateway; for an inline app the loop answers it.
+// If the app has not started (an inline app, or a worker waiting for the
+// body to fill its buffer) the loop answers it, and the app never sees
+// the request; a worker's app already running learns it from its next
+// read and answers it through the gateway.
 func (c *Conn) bodyFailed(err error) {
 	bi := c.body
 	c.body, c.bodyBy = nil, 0
 	c.noMore = true
 	c.dropIn()
+	if errors.Is(err, errClientGone) {
+		// The client's doing, not the server's or the app's: logged
+		// only with -v, like any client that goes away.
+		c.l.logf(c.l.cfg.Verbose, "%s: %v", c.remote, err)
+	}
 	switch {
 	case bi.discard:
-	case bi.pipe != nil:
+	case bi.pipe != nil && !bi.s.pending:
 		bi.pipe.finish(err)
-	case bi.inline:
+	default:
 		var perr *http1.Error
 		switch {
 		case errors.As(err, &perr):

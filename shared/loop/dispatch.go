@@ -15,7 +15,9 @@ import (
 // received. Without a body and without workers the app runs right here,
 // inside the loop; otherwise the request keeps a copy of its head and
 // runs on a worker, or once its body has arrived, or once it is its turn
-// (an unsafe method, see startHeld).
+// (an unsafe method, see startHeld). A request with a body reaches a
+// worker only once its body is all in, or has filled the body buffer
+// (see dispatch).
 func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 	l := c.l
 	s := newSlot(c)
@@ -136,33 +138,67 @@ func bodyRefused(dec *http1.BodyDecoder, req *http1.Request, l *Loop) *http1.Err
 
 // !+dispatch
 
-// dispatch hands request s to a worker, its body (if bi is set) through
-// a pipe. A full pool, or no body memory left, is answered 503.
+// dispatch hands request s to a worker. A request with a body (bi set)
+// first gets a pipe and waits: the worker starts only once the whole body
+// is in the pipe, or the pipe is full (feedBody calls bodyReady). So a
+// body that fits is read and checked before the app runs, and broken
+// framing is answered by the loop (400, 408, 413) without the app; and a
+// client that sends its body slowly holds a connection, never a worker
+// (nginx buffers bodies in front of gunicorn for the same reason). An
+// unsafe request also waits for its turn (startHeld). No body memory
+// left, or a full pool, is answered 503.
 func (c *Conn) dispatch(s *slot, bi *bodyIn) {
 	l := c.l
 	if bi != nil {
-		p := newBodyPipe(c, l.cfg.BodyBuffer)
+		p := newBodyPipe(c, bodyCharge(s.req, l.cfg.BodyBuffer))
 		if p == nil {
 			c.busy(s, "request body memory is exhausted")
 			return
 		}
 		bi.pipe, s.pipe, s.input = p, p, p
+		s.pending = true
+		return
 	}
 	if !s.held {
 		c.submit(s)
 	}
 }
 
+// bodyReady is called once the body of s is all in its pipe, or has
+// filled it: its worker starts, or, if s is held, once it is its turn. It
+// reports false if s was answered 503 instead.
+func (c *Conn) bodyReady(s *slot) bool {
+	s.pending = false
+	if s.held {
+		return true
+	}
+	return c.submit(s)
+}
+
+// submit hands s to the pool, or answers it 503 if the pool is full. It
+// reports whether s went to the pool.
+func (c *Conn) submit(s *slot) bool {
+	if c.l.pool.Submit(s) {
+		return true
+	}
+	if s.pipe != nil {
+		s.pipe.closeRead()
+	}
+	c.busy(s, "every worker is busy")
+	return false
+}
+
 // !-dispatch
 
-// submit hands s to the pool, or answers it 503 if the pool is full.
-func (c *Conn) submit(s *slot) {
-	if !c.l.pool.Submit(s) {
-		if s.pipe != nil {
-			s.pipe.closeRead()
-		}
-		c.busy(s, "every worker is busy")
+// bodyCharge is the pipe a request's body needs: the buffer, or less for
+// a Content-Length body that fits in it. A body cannot use more, so the
+// loop's body memory is charged no more (a thousand 5-byte uploads held
+// open cost 5 KB, not 64 MiB).
+func bodyCharge(req *http1.Request, buffer int) int {
+	if !req.Chunked && req.ContentLength >= 0 && req.ContentLength < int64(buffer) {
+		return int(req.ContentLength)
 	}
+	return buffer
 }
 
 // anyUnsafe reports whether a request in the queue has an unsafe method.
@@ -190,7 +226,11 @@ func (c *Conn) startHeld() bool {
 			s.held, did = false, true
 			switch {
 			case !s.inline:
-				c.submit(s)
+				if !s.pending {
+					c.submit(s)
+				}
+				// Else its body is still arriving: bodyReady
+				// starts it.
 			case c.body == nil || c.body.s != s:
 				c.startInline(s)
 			}
@@ -235,10 +275,11 @@ func (c *Conn) busy(s *slot, why string) {
 // fix turns s into the fixed response resp.
 func (c *Conn) fix(s *slot, resp []byte, status int) {
 	s.fixed, s.interim, s.mustClose = resp, nil, true
-	if s.held && s.pipe != nil {
+	if (s.held || s.pending) && s.pipe != nil {
+		// Its app never ran: the body's pipe is the loop's to release.
 		s.pipe.closeRead()
 	}
-	s.held = false
+	s.held, s.pending = false, false
 	s.res.Status = status
 	if s.inline && s.bodyBuf != nil {
 		c.l.releaseBody(int64(len(s.bodyBuf.b)))
@@ -415,9 +456,10 @@ func (c *Conn) drop(s *slot) {
 		putBuffer(s.bodyBuf)
 		s.bodyBuf = nil
 	}
-	if s.inline || s.fixed != nil || s.finished || s.held {
-		// Not on a worker (a held request never reached one).
-		if s.held && s.pipe != nil {
+	if s.inline || s.fixed != nil || s.finished || s.held || s.pending {
+		// Not on a worker (a held request, or one waiting for its
+		// body, never reached one).
+		if (s.held || s.pending) && s.pipe != nil {
 			s.pipe.closeRead()
 		}
 		s.releaseHead()

@@ -1,14 +1,16 @@
 package loop
 
 import (
-	"errors"
+	"fmt"
 	"io"
 	"sync"
 )
 
 // errClientGone is what an app reading its request body gets when the
-// connection closed before the body was complete.
-var errClientGone = errors.New("loop: connection closed before the request body was complete")
+// connection closed before the body was complete. It matches
+// io.ErrUnexpectedEOF, as the blocking stages' reader's error does, so the
+// gateway takes it for the client's doing, not the app's fault.
+var errClientGone = fmt.Errorf("loop: connection closed before the request body was complete (%w)", io.ErrUnexpectedEOF)
 
 // bodyPipe carries a request body from the loop to the worker running
 // the app: it is the app's wsgi.input. The loop writes what it decodes
@@ -32,13 +34,13 @@ type bodyPipe struct {
 
 // newBodyPipe returns a pipe for a body of connection c, with a buffer of
 // size bytes charged to c's loop, or nil if the loop's body memory is
-// exhausted.
+// exhausted. The pipe holds size bytes at most, what it was charged.
 func newBodyPipe(c *Conn, size int) *bodyPipe {
 	if !c.l.reserveBody(int64(size)) {
 		return nil
 	}
 	p := &bodyPipe{c: c, buf: getBuffer(size), size: int64(size)}
-	p.buf.b = p.buf.b[:cap(p.buf.b)]
+	p.buf.b = p.buf.b[:size]
 	p.ready.L = &p.mu
 	return p
 }

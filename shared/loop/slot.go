@@ -42,6 +42,7 @@ type slot struct {
 	inline    bool              // the loop runs the app (Workers == 0)
 	unsafe    bool              // the method is not safe (RFC 9110 9.2.1)
 	held      bool              // waiting for the responses before it (startHeld)
+	pending   bool              // waiting for its body before its worker starts
 	pipe      *bodyPipe         // the body streamed to the worker, if any
 	bodyBuf   *buffer           // inline: the whole request body
 	mustClose bool              // the connection closes after this response
