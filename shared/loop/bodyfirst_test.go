@@ -130,3 +130,31 @@ func TestBodyMemoryChargesWhatABodyCanUse(t *testing.T) {
 		t.Errorf("a chunked body over the bound: %d %q; want 503, body memory exhausted", r.StatusCode, bodyOf(r))
 	}
 }
+
+// A client that leaves in the middle of a body its app is already reading
+// is the client's doing, not an app fault: nothing is logged without -v,
+// and with -v one line says the client went away (none says "gateway").
+func TestClientGoneMidBodyLoggedOnlyWithVerbose(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		t.Run(fmt.Sprintf("verbose=%v", verbose), func(t *testing.T) {
+			// One worker: the GET after the upload runs only once the
+			// upload's exchange, and anything it logs, is over.
+			h := newHarness(t, Config{App: apps.Mux(0), Workers: 1, BodyBuffer: 16})
+			h.l.cfg.Verbose = verbose
+			up, us := h.dial()
+			us.in = []byte("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + string(pattern(50)))
+			us.eof = true
+			h.run(5*time.Second, func() bool { return up.Closed() })
+			c, s := h.dial()
+			s.in = []byte("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+			h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+			gone := h.logs.Count("connection closed before the request body was complete")
+			switch {
+			case !verbose && gone+h.logs.Count("gateway") > 0:
+				t.Errorf("logged a client that left without -v; want nothing:\n%s", h.logs)
+			case verbose && h.logs.Count(up.remote+": loop: connection closed before the request body was complete") != 1:
+				t.Errorf("want one line that says the client left:\n%s", h.logs)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package loop
 
 import (
-	"fmt"
 	"io"
 	"sync"
 )
@@ -10,7 +9,16 @@ import (
 // connection closed before the body was complete. It matches
 // io.ErrUnexpectedEOF, as the blocking stages' reader's error does, so the
 // gateway takes it for the client's doing, not the app's fault.
-var errClientGone = fmt.Errorf("loop: connection closed before the request body was complete (%w)", io.ErrUnexpectedEOF)
+var errClientGone error = clientGone{}
+
+// clientGone is the type of errClientGone.
+type clientGone struct{}
+
+func (clientGone) Error() string {
+	return "loop: connection closed before the request body was complete"
+}
+
+func (clientGone) Unwrap() error { return io.ErrUnexpectedEOF }
 
 // bodyPipe carries a request body from the loop to the worker running
 // the app: it is the app's wsgi.input. The loop writes what it decodes
