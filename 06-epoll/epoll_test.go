@@ -211,3 +211,7 @@ func TestShutdownFinishesInFlightLoops2(t *testing.T) {
 
 // With -workers 0 a shutdown keeps its deadline: requests not begun get 503.
 func TestInlineShutdownBounded(t *testing.T) { looptest.InlineShutdownBounded(t, start) }
+
+// A client that trickles its body holds a connection, never a worker:
+// with two workers, three slow uploads do not delay a GET.
+func TestSlowBodiesHoldNoWorker(t *testing.T) { looptest.SlowBodiesHoldNoWorker(t, start) }

@@ -622,3 +622,91 @@ func ShutdownSaysClose(t *testing.T, start StartFunc) {
 	}
 	<-stopped
 }
+
+// SlowBodiesHoldNoWorker checks that a client sending its body slowly
+// holds a connection, never a worker: with two workers, three clients
+// trickle a 10 KiB body over about 5 s each, and while they are still
+// sending, a fourth client's GET is answered within 2 s (a generous bound:
+// it takes milliseconds). The loop reads a body up to its buffer before
+// the app runs; a server that gave each upload a worker at its head would
+// keep the GET waiting until an upload ended.
+func SlowBodiesHoldNoWorker(t *testing.T, start StartFunc) {
+	const (
+		uploads = 3
+		size    = 10 << 10
+		steps   = 100 // of size/steps bytes, 50 ms apart: 5 s
+	)
+	ts := start(t, loop.Config{Workers: 2})
+	body := make([]byte, size)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	var (
+		wg       sync.WaitGroup
+		sending  sync.WaitGroup // each upload has sent its head and a tenth of its body
+		finished atomic.Int32   // uploads that have sent everything
+		stop     = make(chan struct{})
+	)
+	defer close(stop) // ends the uploads if the test stops early
+	sending.Add(uploads)
+	conns := make([]*net.TCPConn, uploads)
+	errs := make([]error, uploads)
+	for i := range conns {
+		c := ts.Dial(t)
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		conns[i] = c
+		wg.Go(func() {
+			fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n", size)
+			piece := size / steps
+			for off, n := 0, 0; off < size; off, n = off+piece, n+1 {
+				if _, err := c.Write(body[off:min(off+piece, size)]); err != nil {
+					errs[i] = err
+					return
+				}
+				if n == steps/10 {
+					sending.Done()
+				}
+				select {
+				case <-stop:
+					errs[i] = fmt.Errorf("upload %d stopped early", i)
+					return
+				case <-time.After(5 * time.Second / steps):
+				}
+			}
+			finished.Add(1)
+		})
+	}
+	// Once every upload has sent a tenth of its body, a server that hands
+	// an upload to a worker at its head has done so; the uploads go on for
+	// seconds after this.
+	sending.Wait()
+	get := ts.Dial(t)
+	began := time.Now()
+	resp := Get(t, get, bufio.NewReader(get))
+	took := time.Since(began)
+	if n := finished.Load(); n > 0 {
+		t.Errorf("%d uploads finished before the GET was answered (after %v); want it answered while they send", n, took)
+	}
+	if resp.StatusCode != 200 {
+		t.Errorf("GET beside the uploads: %d; want 200", resp.StatusCode)
+	}
+	if took > 2*time.Second {
+		t.Errorf("GET beside %d slow uploads took %v with 2 workers; want it answered while they send (within 2 s)", uploads, took)
+	}
+	wg.Wait()
+	for i, c := range conns {
+		if errs[i] != nil {
+			t.Errorf("upload %d: %v", i, errs[i])
+			continue
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Errorf("upload %d: %v", i, err)
+			continue
+		}
+		got, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || err != nil || string(got) != string(body) {
+			t.Errorf("upload %d: %d, %d bytes back (%v); want 200 and the %d bytes sent", i, resp.StatusCode, len(got), err, size)
+		}
+	}
+}
