@@ -79,6 +79,7 @@ func main() {
 		App:           apps.Mux(f.Delay),
 		HeaderTimeout: f.HeaderTimeout,
 		BodyTimeout:   f.BodyTimeout,
+		BodyBuffer:    f.BodyBuffer,
 		WriteTimeout:  f.WriteTimeout,
 		Verbose:       f.Verbose,
 		Log:           log.New(os.Stderr, "02-simple-wsgi: ", log.Ltime|log.Lmicroseconds),

@@ -22,6 +22,7 @@ type config struct {
 	Limits        http1.Limits  // request size limits; zero fields mean the defaults
 	HeaderTimeout time.Duration // time from accept to a complete head; 0: none
 	BodyTimeout   time.Duration // time from the head to the end of the body; 0: none
+	BodyBuffer    int           // bytes of a body read before the app runs; 0: the default
 	WriteTimeout  time.Duration // time for each write of the response; 0: none
 	Verbose       bool          // log one line per request
 	Log           *log.Logger   // where the lines go; nil discards them
@@ -101,6 +102,7 @@ func newServer(ln *sock.Listener, cfg config) (*server, error) {
 			Limits:        cfg.Limits,
 			HeaderTimeout: cfg.HeaderTimeout,
 			BodyTimeout:   cfg.BodyTimeout,
+			BodyBuffer:    cfg.BodyBuffer,
 			WriteTimeout:  cfg.WriteTimeout,
 			Verbose:       cfg.Verbose,
 			Log:           cfg.Log,

@@ -146,6 +146,7 @@ func newBlocking(cfg config, keepAlive bool) (*blocking.Server, error) {
 		KeepAlive:     keepAlive,
 		HeaderTimeout: cfg.HeaderTimeout,
 		BodyTimeout:   cfg.BodyTimeout,
+		BodyBuffer:    cfg.BodyBuffer,
 		IdleTimeout:   cfg.IdleTimeout,
 		WriteTimeout:  cfg.WriteTimeout,
 		Verbose:       cfg.Verbose,

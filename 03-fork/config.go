@@ -16,6 +16,7 @@ type config struct {
 	Delay         time.Duration // how long /hello sleeps
 	HeaderTimeout time.Duration // time to a complete request head; 0: none
 	BodyTimeout   time.Duration // time from the head to the end of the body; 0: none
+	BodyBuffer    int           // bytes of a body read before the app runs; 0: the default
 	WriteTimeout  time.Duration // time for each write of a response; 0: none
 	IdleTimeout   time.Duration // a kept-alive connection idle this long is closed; 0: HeaderTimeout
 	Shutdown      time.Duration // after SIGTERM, how long children may take to finish; 0: no bound
@@ -58,6 +59,7 @@ func (f *flags) config() config {
 		Delay:         f.Delay,
 		HeaderTimeout: f.HeaderTimeout,
 		BodyTimeout:   f.BodyTimeout,
+		BodyBuffer:    f.BodyBuffer,
 		WriteTimeout:  f.WriteTimeout,
 		IdleTimeout:   f.IdleTimeout,
 		Shutdown:      f.Shutdown,
@@ -76,6 +78,7 @@ func childArgs(cfg config) []string {
 		"-delay=" + cfg.Delay.String(),
 		"-header-timeout=" + cfg.HeaderTimeout.String(),
 		"-body-timeout=" + cfg.BodyTimeout.String(),
+		"-body-buffer=" + strconv.Itoa(cfg.BodyBuffer),
 		"-write-timeout=" + cfg.WriteTimeout.String(),
 		"-idle-timeout=" + cfg.IdleTimeout.String(),
 		"-shutdown=" + cfg.Shutdown.String(),

@@ -7,6 +7,7 @@ import (
 
 	"lbws/shared/gateway"
 	"lbws/shared/http1"
+	"lbws/shared/stage"
 )
 
 // Defaults of Config. Each says why it has its size.
@@ -40,9 +41,11 @@ const (
 	// what a Linux socket send buffer takes in one go.
 	DefaultOutputBuffer = 64 << 10
 
-	// DefaultBodyBuffer is the buffer through which a request body streams
-	// to a worker. The loop reads the socket only while it has room.
-	DefaultBodyBuffer = 64 << 10
+	// DefaultBodyBuffer is the most of a request body the loop reads and
+	// checks before the app runs (the stages' -body-buffer), and the
+	// buffer through which a larger body then streams to its worker. The
+	// loop reads the socket only while it has room.
+	DefaultBodyBuffer = stage.DefaultBodyBuffer
 
 	// DefaultBodyMemory bounds, per loop, all request-body bytes buffered
 	// at once: streaming buffers and inline bodies. A request that would

@@ -19,6 +19,7 @@ type Flags struct {
 	Delay         time.Duration // -delay: how long /hello sleeps
 	HeaderTimeout time.Duration // -header-timeout: a complete request head
 	BodyTimeout   time.Duration // -body-timeout: a complete request body
+	BodyBuffer    int           // -body-buffer: bytes of a request body read and checked before the app runs
 
 	IdleTimeout time.Duration // -idle-timeout: a connection with nothing in progress
 }
@@ -31,11 +32,19 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.Shutdown, "shutdown", 5*time.Second, "at SIGINT or SIGTERM, wait this long for work in progress, then exit (a second signal exits at once)")
 }
 
-// RegisterHTTP adds -delay, -header-timeout and -body-timeout to fs.
+// DefaultBodyBuffer is -body-buffer's default: most request bodies (a
+// form, a JSON document) fit, and a server holding one per connection
+// that is sending a body stays within tens of MiB even with a thousand
+// of them.
+const DefaultBodyBuffer = 64 << 10
+
+// RegisterHTTP adds -delay, -header-timeout, -body-timeout and
+// -body-buffer to fs.
 func (f *Flags) RegisterHTTP(fs *flag.FlagSet) {
 	fs.DurationVar(&f.Delay, "delay", 200*time.Millisecond, "how long /hello sleeps (the article's time.sleep(0.2))")
 	fs.DurationVar(&f.HeaderTimeout, "header-timeout", 5*time.Second, "a request head must arrive within this time (else 408)")
 	fs.DurationVar(&f.BodyTimeout, "body-timeout", 10*time.Second, "a request body must arrive within this time of its head")
+	fs.IntVar(&f.BodyBuffer, "body-buffer", DefaultBodyBuffer, "read up to this many `bytes` of a request body before the app runs (a broken body is answered 400 without it); a larger body streams to the app after them")
 }
 
 // RegisterIdle adds -idle-timeout to fs.

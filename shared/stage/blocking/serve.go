@@ -9,6 +9,7 @@ import (
 
 	"lbws/shared/gateway"
 	"lbws/shared/http1"
+	"lbws/shared/stage"
 )
 
 // lingerTimeout and lingerBytes bound the lingering close (see linger).
@@ -33,6 +34,7 @@ type Server struct {
 	BodyTimeout   time.Duration // from the head to the end of the body; 0: none
 	IdleTimeout   time.Duration // wait for the next request on a kept-alive connection; 0: HeaderTimeout
 	WriteTimeout  time.Duration // each write of a response; 0: none
+	BodyBuffer    int           // bytes of a request body read before the app runs (see readFirst); 0: stage.DefaultBodyBuffer
 
 	Verbose bool        // log one line per request
 	Log     *log.Logger // where the lines go; nil discards them
@@ -108,7 +110,16 @@ func (s *Server) serveOne(c *Conn, r *http1.Reader, start time.Time, first bool)
 	if s.BodyTimeout > 0 {
 		c.sc.SetReadDeadline(time.Now().Add(s.BodyTimeout))
 	}
-	res, err := s.Gateway.ServeWith(c, req, r.Body(), c.RemoteAddr(), opt)
+	bound := s.BodyBuffer
+	if bound <= 0 {
+		bound = stage.DefaultBodyBuffer
+	}
+	body, err := readFirst(r.Body(), req, bound)
+	if err != nil {
+		s.refuseBody(c, req, err, start)
+		return false
+	}
+	res, err := s.Gateway.ServeWith(c, req, body, c.RemoteAddr(), opt)
 	s.logRequest(c, req, res, err, start)
 	switch {
 	case err != nil:
