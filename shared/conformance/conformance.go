@@ -29,8 +29,8 @@
 // Options says what the server supports; a case that needs something else
 // (a persistent connection, pipelining, serving two clients at once) is
 // skipped with the reason. Cases are grouped (requestline/, headers/,
-// length/, chunked/, smuggling/, keepalive/, pipelining/, robustness/,
-// concurrency/) and each group runs as a subtest, so
+// length/, chunked/, smuggling/, unread/, keepalive/, pipelining/,
+// robustness/, concurrency/) and each group runs as a subtest, so
 //
 //	go test lbws/02-simple-wsgi -run 'Conformance/smuggling/'
 //
@@ -210,7 +210,7 @@ func Cases() []Case {
 	var all []Case
 	for _, g := range [][]Case{
 		requestLineCases(), targetCases(), headerCases(), lengthCases(), lengthListCases(), chunkedCases(),
-		smugglingCases(), keepAliveCases(), pipeliningCases(),
+		smugglingCases(), unreadCases(), keepAliveCases(), pipeliningCases(),
 		robustnessCases(), concurrencyCases(), edgeCases(), appCases(),
 	} {
 		all = append(all, g...)

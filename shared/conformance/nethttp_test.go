@@ -39,7 +39,26 @@ var netHTTPDeviations = map[string]string{
 	"edges/head-over-limit":             "net/http via ToHandler: net/http allows MaxHeaderBytes plus 4096 bytes of slack, so a head one byte over the limit is served",
 	"edges/bare-lf":                     "net/http via ToHandler: net/http accepts lines that end in a bare LF (RFC 9112 2.2 allows it; our parser refuses them)",
 	"edges/unread-body-clean-close":     "net/http via ToHandler: after a request with Connection: close, net/http closes without reading the body its handler left, and the client sees a reset",
+	"unread/chunk-size-invalid":         unreadDeviation,
+	"unread/chunk-size-0x":              unreadDeviation,
+	"unread/chunk-size-underscore":      unreadDeviation,
+	"unread/chunk-size-overflow":        unreadDeviation,
+	"unread/chunk-data-too-long":        unreadDeviation,
+	"unread/chunk-missing-crlf":         unreadDeviation,
+	"unread/chunk-ext-cr":               unreadDeviation,
+	"unread/chunk-ext-lf":               unreadDeviation,
+	"unread/chunk-bare-lf":              unreadDeviation,
+	"unread/chunked-too-large-413":      unreadDeviation,
+	"unread/chunked-no-last-chunk":      unreadDeviation,
+	"unread/length-cut-short":           unreadDeviation,
 }
+
+// unreadDeviation is why net/http fails every unread/ case: it runs the
+// handler as soon as the head is in and reads the body only when the
+// handler does, so a handler that ignores its body answers (here 404)
+// before anything finds the broken framing; net/http then sends 400 after
+// that response, or closes.
+const unreadDeviation = "net/http via ToHandler: net/http runs the handler at the head and reads the body only when the handler does: an app that ignores its body answers before the framing error is found"
 
 // startNetHTTP serves apps.Mux(0) with net/http on 127.0.0.1:0, with the
 // limits and timeouts our stages use, and returns its address.
