@@ -76,11 +76,17 @@
 // Input: a request body reaches the app in one of two ways, and costs
 // bounded memory per connection and in total:
 //
-//   - With workers it streams through a bodyPipe of Config.BodyBuffer
-//     bytes (64 KiB): the loop decodes body bytes from the socket into the
-//     pipe only while it has room, and stops reading the socket when it is
-//     full; the app's read that makes room wakes the loop. The app may
-//     start answering before the body is complete (Echo does).
+//   - With workers it goes through a bodyPipe of Config.BodyBuffer bytes
+//     (64 KiB; less for a Content-Length body that fits): the loop
+//     decodes body bytes from the socket into the pipe only while it has
+//     room, and stops reading the socket when it is full; the app's read
+//     that makes room wakes the loop. The worker starts only once the
+//     whole body is in the pipe, or the pipe is full: a body that fits is
+//     complete and checked before the app runs (broken framing, a body
+//     too late, is the loop's 400 or 408, and the app never sees the
+//     request), and a client that trickles its body holds a connection,
+//     never a worker. A larger body streams: the app may start answering
+//     before it is complete (Echo does).
 //   - Inline, the loop buffers the whole body before it calls the app,
 //     which then reads it from memory: the app never waits for the
 //     network, but the body is held whole, so it is bounded by
@@ -89,9 +95,9 @@
 // A body whose declared length is over the limit is answered 413 at once,
 // without waiting for it (RFC 9110 10.1.1); a chunked body that grows
 // over it gets 413 when it does. All buffered body bytes of one loop,
-// pipes and inline bodies together, are bounded by Config.BodyMemory
-// (64 MiB); a request that would need more is answered 503 with
-// Retry-After. With several loops (06 -loops N) the total is N times
+// pipes (charged their size) and inline bodies together, are bounded by
+// Config.BodyMemory (64 MiB); a request that would need more is answered
+// 503 with Retry-After. With several loops (06 -loops N) the total is N times
 // that. "Expect: 100-continue" is answered at once: the loop reads every
 // body, whether or not the app does (a body the app leaves unread is
 // read and dropped before the next request).
@@ -111,7 +117,8 @@
 // # Errors and shutdown
 //
 // One bad peer never ends the loop: an error on a connection closes that
-// connection and is logged once (a reset only with Verbose). Only the
+// connection and is logged once (a reset, or a client that leaves in the
+// middle of its body, only with Verbose). Only the
 // listening socket's failure (Accept's error) or the readiness API's
 // ends a stage's serve. A connection ends gently: after its last
 // response the loop shuts down its sending side and reads until the

@@ -19,7 +19,8 @@
 // Every wait is bounded: the request head must arrive within
 // HeaderTimeout of the connection (or of its first byte, on a kept-alive
 // connection, which may first wait IdleTimeout), the body within
-// BodyTimeout of the head, and each write of the response within
+// BodyTimeout of the head (the body is read, up to BodyBuffer, before
+// the app runs: see readFirst), and each write of the response within
 // WriteTimeout. A head that does not arrive in time is answered 408
 // (RFC 9110 15.5.9) and logged; a malformed request gets its status
 // (400, 413, 414, 431, 501, 505); a panic in the app is a 500.
