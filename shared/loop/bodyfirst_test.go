@@ -158,3 +158,26 @@ func TestClientGoneMidBodyLoggedOnlyWithVerbose(t *testing.T) {
 		})
 	}
 }
+
+// Apps still see exactly the bytes the client sent, whether the body was
+// read whole before the app ran or streamed after the buffer filled:
+// /environ's wsgi.input_read counts them.
+func TestEnvironCountsEveryBodyByte(t *testing.T) {
+	modes(t, func(t *testing.T, workers int) {
+		for _, buffer := range []int{7, 4096} {
+			t.Run(fmt.Sprint("buffer-", buffer), func(t *testing.T) {
+				h := newHarness(t, Config{App: apps.Mux(0), Workers: workers, BodyBuffer: buffer})
+				c, s := h.dial()
+				body := string(pattern(300))
+				s.in = []byte(fmt.Sprintf("POST /environ HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body) +
+					"POST /environ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + body[:100] + "\r\nc8\r\n" + body[100:] + "\r\n0\r\n\r\n")
+				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.idle() })
+				for i, r := range responses(t, s.out.Bytes(), 2) {
+					if got := bodyOf(r); r.StatusCode != 200 || !strings.Contains(got, "\nwsgi.input_read=300\n") {
+						t.Errorf("request %d: %d, dump without wsgi.input_read=300:\n%s", i, r.StatusCode, got)
+					}
+				}
+			})
+		}
+	})
+}
