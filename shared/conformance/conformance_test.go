@@ -22,7 +22,7 @@ func TestCasesWellFormed(t *testing.T) {
 	if dups := checkUnique(cases); len(dups) > 0 {
 		t.Errorf("duplicate case names: %v", dups)
 	}
-	groups := "requestline headers length chunked smuggling keepalive pipelining robustness concurrency edges apps"
+	groups := "requestline headers length chunked smuggling unread keepalive pipelining robustness concurrency edges apps"
 	for _, c := range cases {
 		if !strings.Contains(" "+groups+" ", " "+c.Group()+" ") || !strings.Contains(c.Name, "/") {
 			t.Errorf("%s: group %q is not one of %s", c.Name, c.Group(), groups)

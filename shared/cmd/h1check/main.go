@@ -49,8 +49,8 @@
 //	                    cases send just more than these
 //
 // Case names are group/name, with groups requestline, headers, length,
-// chunked, smuggling, keepalive, pipelining, robustness and concurrency,
-// so -run smuggling/ runs one group.
+// chunked, smuggling, unread, keepalive, pipelining, robustness and
+// concurrency, so -run smuggling/ runs one group.
 //
 // The iterative server of stage 02 (one connection at a time, one request
 // per connection, a header timeout):
