@@ -48,7 +48,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 
 	"lbws/shared/sock"
@@ -105,7 +104,7 @@ func usage() {
 
 // printTry tells the reader how to talk to the server just started.
 func printTry(addr string) {
-	host, port, _ := net.SplitHostPort(addr) // nc wants them apart, no brackets
+	host, port, _ := sock.SplitHostPort(addr) // nc wants them apart, no brackets
 	fmt.Printf("01-echo: echoing on %s, one connection at a time (Ctrl-C stops)\n", addr)
 	fmt.Printf("try:  nc %s %s                      (type lines; Ctrl-D half-closes)\n", host, port)
 	fmt.Printf("      printf 'hello\\n' | nc -N %s %s   (OpenBSD nc; traditional nc: -q1)\n", host, port)

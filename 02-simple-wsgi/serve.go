@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"sync"
 	"time"
 
@@ -80,7 +79,7 @@ func newServer(ln *sock.Listener, cfg config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, port, err := net.SplitHostPort(local)
+	host, port, err := sock.SplitHostPort(local)
 	if err != nil {
 		return nil, fmt.Errorf("listening address %q: %w", local, err)
 	}

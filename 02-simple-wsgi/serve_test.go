@@ -14,6 +14,7 @@ import (
 	"lbws/shared/apps"
 	"lbws/shared/conformance"
 	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 )
 
 const getHello = "GET /hello HTTP/1.1\r\nHost: test\r\n\r\n"
@@ -230,7 +231,7 @@ func TestPanicIs500AndNextRequestIsServed(t *testing.T) {
 // !+servemux
 
 // The article's point: one server, any framework. A net/http ServeMux is
-// served by 02 through gateway.FromHandler.
+// served by 02 through nethttp.FromHandler.
 func TestServeMuxThroughFromHandler(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /greet/{name}", func(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +243,7 @@ func TestServeMuxThroughFromHandler(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 		w.Write(bytes.ToUpper(b))
 	})
-	ts := start(t, config{App: gateway.FromHandler(mux)})
+	ts := start(t, config{App: nethttp.FromHandler(mux)})
 
 	resp, body := ts.exchange(t, "GET /greet/gopher?q=1 HTTP/1.1\r\nHost: a\r\n\r\n")
 	wantStatus(t, resp, 200)

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -135,7 +134,7 @@ func newBlocking(cfg config, keepAlive bool) (*blocking.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fd %d from the parent: %w", connFd, err)
 	}
-	host, port, err := net.SplitHostPort(local)
+	host, port, err := sock.SplitHostPort(local)
 	if err != nil {
 		return nil, fmt.Errorf("local address %q: %w", local, err)
 	}

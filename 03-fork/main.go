@@ -111,7 +111,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"time"
 
@@ -184,7 +183,7 @@ func usage() {
 
 // printTry tells the reader what to run against the server just started.
 func printTry(addr string, cfg config) {
-	host, port, _ := net.SplitHostPort(addr)
+	host, port, _ := sock.SplitHostPort(addr)
 	url := "http://" + addr
 	model := "a process per connection"
 	if cfg.Prefork > 0 {

@@ -27,7 +27,7 @@
 // stage whose directory does not exist yet, or lacks a variant's flag, is
 // a "not built yet" row. Any other NN-name directory with a main package
 // runs with an unknown model. The peers: nethttp (Go's net/http serving
-// the same App through gateway.ToHandler, always), gunicorn (8 sync
+// the same App through nethttp.ToHandler, always), gunicorn (8 sync
 // workers running the article's Flask app in bench/peers, when gunicorn
 // and Flask are installed) and nginx (one worker returning a fixed body,
 // when installed: the raw ceiling, not the same app). A peer that is not

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"lbws/shared/apps"
-	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 	"lbws/shared/http1"
 )
 
 // netHTTPDeviations are the cases Go's net/http server (serving the App
-// through gateway.ToHandler) answers differently from what RFC 9110/9112
+// through nethttp.ToHandler) answers differently from what RFC 9110/9112
 // and our parser require. Found by running the suite; each reason says
 // what net/http does. What the adapter can fix it fixes (request-targets
 // net/http accepts, body errors, an unread body): none of these comes from
@@ -69,7 +69,7 @@ func startNetHTTP(t *testing.T, headerTimeout time.Duration) string {
 		t.Fatal(err)
 	}
 	srv := &http.Server{
-		Handler:           gateway.ToHandler(apps.Mux(0)),
+		Handler:           nethttp.ToHandler(apps.Mux(0)),
 		ReadHeaderTimeout: headerTimeout,
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    http1.DefaultMaxHeaderBytes,

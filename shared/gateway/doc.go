@@ -22,6 +22,9 @@
 // right framing. Serve writes only to the io.Writer it is given, so the
 // blocking stages pass the connection and the event loops a buffer.
 //
-// FromHandler runs any net/http handler as an App; ToHandler (or a Server
-// used as an http.Handler) serves an App with net/http.
+// Package lbws/shared/gateway/nethttp adapts to net/http both ways:
+// FromHandler runs any net/http handler as an App, ToHandler serves an App
+// with net/http (through ServeFramed). They live apart so that a stage
+// links neither net/http nor net: every process 03-fork starts would pay
+// for their initialisation.
 package gateway

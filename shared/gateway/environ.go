@@ -3,14 +3,13 @@ package gateway
 import (
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
 	"lbws/shared/http1"
+	"lbws/shared/sock"
 )
 
 // !+environ
@@ -179,7 +178,7 @@ func (s *Server) newEnviron(req *http1.Request, body io.Reader, remoteAddr strin
 	}
 	e.in.r = body
 	if body == nil {
-		e.in.r = http.NoBody
+		e.in.r = noBody{}
 	}
 	e.Input = &e.in
 	e.Headers = e.vars[:0]
@@ -283,9 +282,15 @@ func (e *Environ) setTarget(req *http1.Request) error {
 	return nil
 }
 
+// noBody is the body of a request without one.
+type noBody struct{}
+
+// Read reports the end of the body.
+func (noBody) Read([]byte) (int, error) { return 0, io.EOF }
+
 // splitAddr splits "host:port"; an address without a port is all host.
 func splitAddr(addr string) (host, port string) {
-	h, p, err := net.SplitHostPort(addr)
+	h, p, err := sock.SplitHostPort(addr)
 	if err != nil {
 		return addr, ""
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sync"
 
@@ -46,7 +45,7 @@ type ExchangeOptions struct {
 
 // Exchange runs an App for one request and hands out the response a
 // piece at a time: the resumable core that every driver (Serve,
-// ServeHTTP, an event loop) shares, so that every check of what the app
+// ServeFramed, an event loop) shares, so that every check of what the app
 // does lives once.
 //
 // Start runs the App; then each call of Next appends the next bytes of
@@ -71,26 +70,26 @@ type ExchangeOptions struct {
 //
 // An Exchange is used by one goroutine at a time.
 type Exchange struct {
-	s      *Server             // the server
-	opt    ExchangeOptions     // the driver's choices
-	w      io.Writer           // Serve's client: a Sink without a closure
-	hw     http.ResponseWriter // ServeHTTP's client: events instead of bytes
-	method string              // the request method, for log lines
-	target string              // the request-target, for log lines
-	gen    uint64              // bumped per request: stale callbacks are refused
-	enc    http1.Encoder       // frames the response
-	q      outQueue            // produced bytes not yet handed out
-	head   responseHead        // what the app passed to start_response
-	body   Body                // what the app returned; nil once closed
-	state  exchangeState       // what Next does next
-	hold   []byte              // copy of the first chunk, while the length is open
-	held   bool                // hold contains a chunk not yet sent
-	shown  bool                // a non-empty chunk was yielded: the headers count as sent (PEP 3333)
-	fault  error               // the first thing the app did wrong
-	abort  error               // why the response cannot be completed; Next returns it
-	in     *input              // wsgi.input, in the Environ: the body, watched for errors
-	sink   []byte              // buffer for the bytes of write under a Sink
-	wbuf   []byte              // Serve's buffer for the bytes of Next
+	s      *Server         // the server
+	opt    ExchangeOptions // the driver's choices
+	w      io.Writer       // Serve's client: a Sink without a closure
+	fr     Framer          // ServeFramed's client: events instead of bytes
+	method string          // the request method, for log lines
+	target string          // the request-target, for log lines
+	gen    uint64          // bumped per request: stale callbacks are refused
+	enc    http1.Encoder   // frames the response
+	q      outQueue        // produced bytes not yet handed out
+	head   responseHead    // what the app passed to start_response
+	body   Body            // what the app returned; nil once closed
+	state  exchangeState   // what Next does next
+	hold   []byte          // copy of the first chunk, while the length is open
+	held   bool            // hold contains a chunk not yet sent
+	shown  bool            // a non-empty chunk was yielded: the headers count as sent (PEP 3333)
+	fault  error           // the first thing the app did wrong
+	abort  error           // why the response cannot be completed; Next returns it
+	in     *input          // wsgi.input, in the Environ: the body, watched for errors
+	sink   []byte          // buffer for the bytes of write under a Sink
+	wbuf   []byte          // Serve's buffer for the bytes of Next
 }
 
 // exchangeState is where an Exchange is in the response.
@@ -332,8 +331,8 @@ func (x *Exchange) commit(contentLength int64) error {
 // putBody queues p with its framing; byRef lets the queue keep p instead
 // of copying it (see outQueue).
 func (x *Exchange) putBody(p []byte, byRef bool) error {
-	if x.hw != nil {
-		return x.httpBody(p)
+	if x.fr != nil {
+		return x.framedBody(p)
 	}
 	b, n, err := x.enc.AppendChunkStart(x.q.begin(), len(p))
 	x.q.end(b)
@@ -349,11 +348,11 @@ func (x *Exchange) putBody(p []byte, byRef bool) error {
 	return nil
 }
 
-// sendHead queues the status line and headers (or, under ServeHTTP,
-// hands them to net/http).
+// sendHead queues the status line and headers (or, under ServeFramed,
+// hands them to the Framer).
 func (x *Exchange) sendHead(code int, reason string, headers []Header, contentLength int64) error {
-	if x.hw != nil {
-		return x.httpHead(code, reason, headers, contentLength)
+	if x.fr != nil {
+		return x.framedHead(code, reason, headers, contentLength)
 	}
 	if x.opt.Closing != nil && x.opt.Closing() {
 		x.enc.DisableKeepAlive()
@@ -370,8 +369,8 @@ func (x *Exchange) sendHead(code int, reason string, headers []Header, contentLe
 // its Content-Length.
 func (x *Exchange) sendEnd() error {
 	var err error
-	if x.hw != nil {
-		// net/http ends the message; the encoder only checks.
+	if x.fr != nil {
+		// The Framer ends the message; the encoder only checks.
 		_, err = x.enc.AppendEnd(x.sink[:0])
 	} else {
 		var b []byte

@@ -65,8 +65,18 @@ var hopByHop = []string{
 	"TE", "Trailer", "Upgrade",
 }
 
+// isHopByHop reports whether name is a connection-specific field.
+func isHopByHop(name string) bool {
+	for _, h := range hopByHop {
+		if fieldIs(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
 // responseHead is the status and headers an App chose through
-// StartResponse, validated. Serve and ToHandler share it.
+// StartResponse, validated. Serve and ServeFramed share it.
 type responseHead struct {
 	called        bool     // start_response has succeeded once
 	code          int      // status code

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,7 +79,7 @@ func New(lfd int, w Waker, cfg Config) (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loop: %w", err)
 	}
-	host, port, err := net.SplitHostPort(local)
+	host, port, err := sock.SplitHostPort(local)
 	if err != nil {
 		return nil, fmt.Errorf("loop: listening address %q: %w", local, err)
 	}

@@ -1,9 +1,7 @@
 package sock
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 
@@ -85,14 +83,14 @@ func LocalAddr(fd int) (string, error) {
 }
 
 // resolve turns "host:port" into an address and port. IP literals are
-// parsed directly; a name such as "localhost" is looked up and its first
-// address is used.
+// parsed directly; a name such as "localhost" is looked up in /etc/hosts
+// and its first address is used.
 func resolve(addr string) (netip.AddrPort, error) {
-	host, port, err := net.SplitHostPort(addr)
+	host, port, err := SplitHostPort(addr)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	pn, err := net.LookupPort("tcp", port)
+	pn, err := parsePort(port)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -101,14 +99,10 @@ func resolve(addr string) (netip.AddrPort, error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		ips, lerr := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
-		if lerr != nil {
-			return netip.AddrPort{}, lerr
+		ip, err = lookupHost(host)
+		if err != nil {
+			return netip.AddrPort{}, err
 		}
-		if len(ips) == 0 {
-			return netip.AddrPort{}, fmt.Errorf("no address for %q", host)
-		}
-		ip = ips[0]
 	}
 	return netip.AddrPortFrom(ip.Unmap(), uint16(pn)), nil // Unmap keeps the zone
 }
@@ -125,11 +119,11 @@ func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
 		if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
 			sa.ZoneId = uint32(n)
 		} else {
-			ifi, err := net.InterfaceByName(zone)
+			index, err := zoneIndex(zone)
 			if err != nil {
 				return nil, fmt.Errorf("zone %q: %w", zone, err)
 			}
-			sa.ZoneId = uint32(ifi.Index)
+			sa.ZoneId = index
 		}
 	}
 	return sa, nil
@@ -155,8 +149,8 @@ func addrString(sa unix.Sockaddr) string {
 
 // zoneName is the name of interface index, or the number if it has none.
 func zoneName(index uint32) string {
-	if ifi, err := net.InterfaceByIndex(int(index)); err == nil {
-		return ifi.Name
+	if name, err := interfaceName(index); err == nil {
+		return name
 	}
 	return strconv.FormatUint(uint64(index), 10)
 }

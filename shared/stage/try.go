@@ -2,8 +2,9 @@ package stage
 
 import (
 	"fmt"
-	"net"
 	"time"
+
+	"lbws/shared/sock"
 )
 
 // PrintTry tells the reader what to run against a stage just started on
@@ -11,7 +12,7 @@ import (
 // answers after delay) and for /echo, and the stage's wrk.sh with the
 // wrk command it runs.
 func PrintTry(name, addr, model string, delay time.Duration) {
-	host, port, _ := net.SplitHostPort(addr)
+	host, port, _ := sock.SplitHostPort(addr)
 	url := "http://" + addr
 	fmt.Printf("%s: serving apps.Mux on %s, %s (Ctrl-C stops)\n", name, url, model)
 	fmt.Printf("try:  curl -i %s/hello        (answers after -delay %v)\n", url, delay)

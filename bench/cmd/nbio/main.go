@@ -2,7 +2,7 @@
 // like stage 06 and one a reader would pick instead of writing their own:
 // a peer in bench. nbio's HTTP engine takes a net/http Handler, so it runs
 // the very same App (apps.Mux, with Hello at /hello) through
-// gateway.ToHandler; its handlers run in a goroutine pool, its connections
+// nethttp.ToHandler; its handlers run in a goroutine pool, its connections
 // are held by epoll loops without a goroutine each.
 //
 // It takes the flags every stage takes:
@@ -25,7 +25,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp"
 
 	"lbws/shared/apps"
-	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 )
 
 // Settings of the engine.
@@ -54,7 +54,7 @@ func serve(ctx context.Context, addr string, delay time.Duration) error {
 	engine := nbhttp.NewEngine(nbhttp.Config{
 		Network:       "tcp",
 		Addrs:         []string{addr},
-		Handler:       gateway.ToHandler(apps.Mux(delay)),
+		Handler:       nethttp.ToHandler(apps.Mux(delay)),
 		KeepaliveTime: keepaliveTime,
 		MaxLoad:       maxLoad,
 	})

@@ -1,6 +1,6 @@
 // Nethttp serves the shared apps with Go's net/http, the reference peer
 // that bench compares the stages with: the very same App (apps.Mux, with
-// Hello at /hello) reaches net/http through gateway.ToHandler, so any
+// Hello at /hello) reaches net/http through nethttp.ToHandler, so any
 // difference in the numbers comes from the server, not the application.
 //
 // It takes the flags every stage takes:
@@ -25,7 +25,7 @@ import (
 	"time"
 
 	"lbws/shared/apps"
-	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 )
 
 // Timeouts of the server, the same order as the stages use.
@@ -55,7 +55,7 @@ func main() {
 // gracefully.
 func serve(ctx context.Context, l net.Listener, delay time.Duration) error {
 	srv := &http.Server{
-		Handler:           gateway.ToHandler(apps.Mux(delay)),
+		Handler:           nethttp.ToHandler(apps.Mux(delay)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 	}

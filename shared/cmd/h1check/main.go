@@ -78,7 +78,7 @@
 //	...
 //	58 passed, 19 failed, 79 skipped
 //
-// Go's net/http serving apps.Mux through gateway.ToHandler runs in the
+// Go's net/http serving apps.Mux through nethttp.ToHandler runs in the
 // conformance package's own test, with its deviations listed there.
 //
 // One case, showing the bytes:

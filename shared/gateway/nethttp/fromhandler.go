@@ -1,4 +1,4 @@
-package gateway
+package nethttp
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"lbws/shared/gateway"
 )
 
 // !+fromhandler
@@ -33,16 +35,16 @@ import (
 // panic in the handler is a panic in the App, which the server turns into
 // a 500. Once a write fails (the client went away) the request's context
 // is cancelled and Write returns the error.
-func FromHandler(h http.Handler) App {
-	return func(env *Environ, start StartResponse) Body {
+func FromHandler(h http.Handler) gateway.App {
+	return func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 		r, err := newHTTPRequest(env)
 		if err != nil {
 			msg := []byte("400 Bad Request: " + err.Error() + "\n")
-			_, _ = start("400 Bad Request", []Header{
+			_, _ = start("400 Bad Request", []gateway.Header{
 				{Name: "Content-Type", Value: "text/plain; charset=utf-8"},
 				{Name: "Content-Length", Value: strconv.Itoa(len(msg))},
 			}, nil)
-			return Bytes(msg)
+			return gateway.Bytes(msg)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -56,7 +58,7 @@ func FromHandler(h http.Handler) App {
 
 // newHTTPRequest builds the *http.Request net/http's server would have
 // built for the request env describes.
-func newHTTPRequest(env *Environ) (*http.Request, error) {
+func newHTTPRequest(env *gateway.Environ) (*http.Request, error) {
 	target := env.RequestURI
 	if target == "" {
 		target = (&url.URL{Path: env.PathInfo, RawQuery: env.QueryString}).RequestURI()
@@ -94,7 +96,7 @@ func newHTTPRequest(env *Environ) (*http.Request, error) {
 // httpHeader turns the HTTP_* variables back into canonical field names
 // (HTTP_USER_AGENT becomes User-Agent). Host is carried in Request.Host
 // and Transfer-Encoding in Request.TransferEncoding, as net/http does.
-func httpHeader(env *Environ) http.Header {
+func httpHeader(env *gateway.Environ) http.Header {
 	h := make(http.Header, len(env.Headers)+2)
 	for _, v := range env.Headers {
 		k := v.Name
@@ -116,7 +118,7 @@ func httpHeader(env *Environ) http.Header {
 // setHTTPBody sets Body, ContentLength and TransferEncoding the way
 // net/http's server does: ContentLength -1 for a chunked body, 0 and
 // http.NoBody for none.
-func setHTTPBody(r *http.Request, env *Environ) {
+func setHTTPBody(r *http.Request, env *gateway.Environ) {
 	if n, err := strconv.ParseInt(env.ContentLength, 10, 64); err == nil {
 		r.ContentLength = n
 	} else if te := env.Get("HTTP_TRANSFER_ENCODING"); te != "" {
@@ -133,13 +135,13 @@ const flushSize = 32 << 10
 
 // handlerWriter is the http.ResponseWriter FromHandler gives the handler.
 type handlerWriter struct {
-	start  StartResponse      // start_response
-	cancel context.CancelFunc // cancels the handler's request context
-	header http.Header        // fields the handler sets
-	code   int                // status; 0 until WriteHeader or Write
-	write  WriteFunc          // from start; nil until the response started
-	buf    []byte             // body bytes not yet sent
-	err    error              // the first error of start or write; sticky
+	start  gateway.StartResponse // start_response
+	cancel context.CancelFunc    // cancels the handler's request context
+	header http.Header           // fields the handler sets
+	code   int                   // status; 0 until WriteHeader or Write
+	write  gateway.WriteFunc     // from start; nil until the response started
+	buf    []byte                // body bytes not yet sent
+	err    error                 // the first error of start or write; sticky
 }
 
 // Header returns the response header map.
@@ -208,7 +210,7 @@ func (rw *handlerWriter) fail(err error) error {
 // finish is the Body after the handler returned: the bytes it did not
 // flush. A handler that flushed nothing gets an exact Content-Length, as
 // net/http gives it.
-func (rw *handlerWriter) finish() Body {
+func (rw *handlerWriter) finish() gateway.Body {
 	if rw.err != nil {
 		return nil
 	}
@@ -218,7 +220,7 @@ func (rw *handlerWriter) finish() Body {
 	if len(rw.buf) == 0 {
 		return nil
 	}
-	return Bytes(rw.buf)
+	return gateway.Bytes(rw.buf)
 }
 
 // startResponse passes the handler's status and headers to start_response.
@@ -245,30 +247,31 @@ func (rw *handlerWriter) startResponse(last bool) error {
 }
 
 // flatten lists the fields of h in name order, without hop-by-hop ones.
-func flatten(h http.Header) []Header {
+func flatten(h http.Header) []gateway.Header {
 	names := make([]string, 0, len(h))
 	for name := range h {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var out []Header
+	var out []gateway.Header
 	for _, name := range names {
 		if isHopByHop(name) {
 			continue
 		}
 		for _, v := range h[name] {
-			out = append(out, Header{Name: name, Value: v})
+			out = append(out, gateway.Header{Name: name, Value: v})
 		}
 	}
 	return out
 }
 
-// isHopByHop reports whether name is a connection-specific field.
+// isHopByHop reports whether name is a connection-specific field (RFC
+// 9110 section 7.6.1): the server manages the connection, not the
+// handler.
 func isHopByHop(name string) bool {
-	for _, h := range hopByHop {
-		if fieldIs(name, h) {
-			return true
-		}
+	switch textproto.CanonicalMIMEHeaderKey(name) {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Te", "Trailer", "Upgrade":
+		return true
 	}
 	return false
 }

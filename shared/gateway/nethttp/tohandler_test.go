@@ -1,4 +1,4 @@
-package gateway_test
+package nethttp_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 	"lbws/shared/stage/stagetest"
 )
 
@@ -67,7 +68,7 @@ func echoApp(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 func startToHandler(t *testing.T, app gateway.App) (string, *stagetest.LogBuffer) {
 	t.Helper()
 	var logb stagetest.LogBuffer
-	ts := httptest.NewServer(&gateway.Server{App: app, Log: log.New(&logb, "", 0)})
+	ts := httptest.NewServer(nethttp.Handler(&gateway.Server{App: app, Log: log.New(&logb, "", 0)}))
 	t.Cleanup(ts.Close)
 	return ts.Listener.Addr().String(), &logb
 }
@@ -131,7 +132,7 @@ func TestToHandlerUnreadBodyKeepsConnection(t *testing.T) {
 // reset that lost the response.
 func TestToHandlerUnreadBodyNoPanic(t *testing.T) {
 	var errLog stagetest.LogBuffer
-	ts := httptest.NewUnstartedServer(&gateway.Server{App: echoApp, Log: log.New(io.Discard, "", 0)})
+	ts := httptest.NewUnstartedServer(nethttp.Handler(&gateway.Server{App: echoApp, Log: log.New(io.Discard, "", 0)}))
 	ts.Config.ErrorLog = log.New(&errLog, "", 0)
 	ts.Start()
 	t.Cleanup(ts.Close)

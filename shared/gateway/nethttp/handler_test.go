@@ -1,4 +1,4 @@
-package gateway_test
+package nethttp_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lbws/shared/gateway"
+	"lbws/shared/gateway/nethttp"
 	"lbws/shared/http1"
 	"lbws/shared/stage/stagetest"
 )
@@ -112,7 +113,7 @@ func testMux() *http.ServeMux {
 }
 
 func TestFromHandlerServeMux(t *testing.T) {
-	app := gateway.FromHandler(testMux())
+	app := nethttp.FromHandler(testMux())
 	tests := []struct {
 		raw, status, body string
 		header            map[string]string
@@ -172,7 +173,7 @@ func TestFromHandlerServeMux(t *testing.T) {
 }
 
 func TestFromHandlerOnRealServer(t *testing.T) {
-	addr, accepted := startServer(t, gateway.FromHandler(testMux()))
+	addr, accepted := startServer(t, nethttp.FromHandler(testMux()))
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	for i := range 3 { // one keep-alive connection, several requests
@@ -213,7 +214,7 @@ func envApp(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 }
 
 func TestToHandlerEnviron(t *testing.T) {
-	ts := httptest.NewServer(gateway.ToHandler(envApp))
+	ts := httptest.NewServer(nethttp.ToHandler(envApp))
 	defer ts.Close()
 	req, _ := http.NewRequest("PUT", ts.URL+"/a%20b?x=%20", strings.NewReader("payload"))
 	req.Header.Set("Content-Type", "text/x")
@@ -261,7 +262,7 @@ func TestToHandlerFaults(t *testing.T) {
 		start("204 No Content", nil, nil)
 		return nil
 	}, Log: log.New(&logb, "", 0)}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(nethttp.Handler(srv))
 	defer ts.Close()
 	for _, tt := range []struct {
 		path   string
@@ -301,7 +302,7 @@ func TestToHandlerFaults(t *testing.T) {
 
 // TestRoundTrip runs a ServeMux as an App, served by net/http again.
 func TestRoundTrip(t *testing.T) {
-	ts := httptest.NewServer(gateway.ToHandler(gateway.FromHandler(testMux())))
+	ts := httptest.NewServer(nethttp.ToHandler(nethttp.FromHandler(testMux())))
 	defer ts.Close()
 	resp, err := http.Post(ts.URL+"/echo", "a/b", strings.NewReader("round trip"))
 	if err != nil {
@@ -344,7 +345,7 @@ func TestFromHandlerStreams(t *testing.T) {
 		io.WriteString(w, "second")
 	})
 	out := &notifyWriter{want: "first;", seen: proceed}
-	s := serveTo(t, gateway.FromHandler(h), get, out)
+	s := serveTo(t, nethttp.FromHandler(h), get, out)
 	if s.err != nil {
 		t.Fatal(s.err)
 	}
@@ -361,7 +362,7 @@ func TestFromHandlerStreams(t *testing.T) {
 func TestFromHandlerLargeWrite(t *testing.T) {
 	big := strings.Repeat("x", 100_000)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) })
-	s := serve(t, gateway.FromHandler(h), get)
+	s := serve(t, nethttp.FromHandler(h), get)
 	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(s.out)), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -386,7 +387,7 @@ func TestFromHandlerStopsWhenClientGoes(t *testing.T) {
 			}
 		}
 	})
-	s := serveTo(t, gateway.FromHandler(h), get, failWriter{})
+	s := serveTo(t, nethttp.FromHandler(h), get, failWriter{})
 	if s.err == nil || s.res.KeepAlive {
 		t.Errorf("Serve = %+v, %v; want the write error", s.res, s.err)
 	}
@@ -406,7 +407,7 @@ func TestFromHandlerPanicAfterFlush(t *testing.T) {
 		w.(http.Flusher).Flush()
 		panic("late failure")
 	})
-	s := serve(t, gateway.FromHandler(h), get)
+	s := serve(t, nethttp.FromHandler(h), get)
 	if s.err == nil || s.res.KeepAlive || !strings.Contains(s.log, "late failure") {
 		t.Errorf("Serve = %+v, %v, log %q; want an aborted response and the panic logged", s.res, s.err, s.log)
 	}
