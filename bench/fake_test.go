@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 //	slow      answers bench at once, and the load after 2.5 s
 //	closes    answers everyone with Connection: close
 //	limit     answers 503 while it has more than 50 connections open
+//	fork      starts a process per request under load (a shell that
+//	          counts to 2000) and reaps it before answering
 func fakeServer(mode string, args []string) int {
 	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "")
@@ -63,7 +65,14 @@ func fakeServer(mode string, args []string) int {
 			hello(w)
 		case mode == "limit" && open.Load() > 50:
 			http.Error(w, "busy", http.StatusServiceUnavailable)
-		case mode == "ok", mode == "limit", r.URL.Path == "/elsewhere", !load && strings.HasSuffix(mode, "-load"), !load && (mode == "hang" || mode == "die" || mode == "slow"):
+		case mode == "fork" && load:
+			child := exec.Command("sh", "-c", "i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done")
+			if err := child.Run(); err != nil { // Run reaps it: wait4
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			hello(w)
+		case mode == "ok", mode == "limit", mode == "fork", r.URL.Path == "/elsewhere", !load && strings.HasSuffix(mode, "-load"), !load && (mode == "hang" || mode == "die" || mode == "slow"):
 			hello(w)
 		case mode == "die":
 			os.Exit(3)

@@ -110,11 +110,11 @@ func (r *runner) measureOnce(ctx context.Context, t Target, w Workload, run, run
 	args := wrkArgs(w, r.cfg.duration, r.script, url)
 	m.Wrk = strings.Replace(quoteArgs("wrk", args), r.script, "bench/report.lua", 1)
 
-	before, beforeErr := sampleTree(srv.pid())
+	before, beforeAt, beforeErr := snapshotCPU(srv.pid())
 	sampler := startRSSSampler(srv.pid())
 	out, wrkErr := runWrk(ctx, r.wrk, args, r.cfg.duration+wrkSlack)
 	peak := sampler.stop()
-	after, afterErr := sampleTree(srv.pid())
+	after, afterAt, afterErr := snapshotCPU(srv.pid())
 
 	if m.Raw, err = r.saveRaw(t, w, run, runs, m.Wrk, out, srv); err != nil {
 		return m, closes, err
@@ -131,7 +131,7 @@ func (r *runner) measureOnce(ctx context.Context, t Target, w Workload, run, run
 	}
 	fillMeasure(&m, sum)
 	if beforeErr == nil && afterErr == nil {
-		fillCPU(&m, after.CPU-before.CPU)
+		fillCPU(&m, after-before, afterAt.Sub(beforeAt))
 	}
 	m.PeakRSSKiB, m.PeakPSSKiB, m.Procs = peak.RSSKiB, peak.PSSKiB, peak.Procs
 	if f := runFailure(m, w); f != "" {
@@ -180,13 +180,15 @@ func fillMeasure(m *Measure, s WrkSummary) {
 	m.Status4xx5xx = s.Errors.Status
 }
 
-// fillCPU records the server's CPU time during the run: the cores it kept
-// busy, and the CPU per 1000 requests when there are enough ticks.
-func fillCPU(m *Measure, cpu time.Duration) {
+// fillCPU records the server's CPU time during the run, cpu over the wall
+// time between its two snapshots: the cores it kept busy (over that same
+// window, which holds wrk's run, so it cannot exceed the machine's CPUs),
+// and the CPU per 1000 requests when there are enough ticks.
+func fillCPU(m *Measure, cpu, wall time.Duration) {
 	m.CPUSeconds = cpu.Seconds()
 	m.CPUTicks = int64(m.CPUSeconds/cpuTick.Seconds() + 0.5)
-	if m.Seconds > 0 {
-		m.Cores = m.CPUSeconds / m.Seconds
+	if wall > 0 {
+		m.Cores = m.CPUSeconds / wall.Seconds()
 	}
 	if m.CPUTicks >= minCPUTicks && m.Requests > 0 {
 		m.CPUPer1000 = m.CPUSeconds / float64(m.Requests) * 1000

@@ -16,7 +16,7 @@ func TestParseStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := procStat{pid: 4242, ppid: 1, pgrp: 4242, ticks: 250 + 50 + 7 + 3, rssPages: 321}
+	want := procStat{pid: 4242, ppid: 1, pgrp: 4242, state: 'S', ticks: 250 + 50 + 7 + 3, rssPages: 321}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(procStat{})); diff != "" {
 		t.Errorf("parseStat (-want +got):\n%s", diff)
 	}

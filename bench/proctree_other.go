@@ -2,7 +2,10 @@
 
 package main
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // sampleTree needs /proc; elsewhere the CPU and RSS columns stay empty.
 func sampleTree(root int) (treeSample, error) {
@@ -11,3 +14,8 @@ func sampleTree(root int) (treeSample, error) {
 
 // sumPSS needs /proc.
 func sumPSS([]int) int64 { return 0 }
+
+// snapshotCPU needs /proc.
+func snapshotCPU(root int) (time.Duration, time.Time, error) {
+	return 0, time.Time{}, errors.New("process sampling needs Linux /proc")
+}

@@ -80,13 +80,13 @@ func TestRunFailure(t *testing.T) {
 func TestFillCPU(t *testing.T) {
 	var short Measure
 	short.Seconds, short.Requests = 5, 25
-	fillCPU(&short, 10*time.Millisecond) // one tick
+	fillCPU(&short, 10*time.Millisecond, 5*time.Second) // one tick
 	if short.CPUTicks != 1 || short.CPUPer1000 != 0 || short.Cores != 0.002 {
 		t.Errorf("one tick: %+v, want no CPU per 1000 requests", short)
 	}
 	var long Measure
 	long.Seconds, long.Requests = 60, 300000
-	fillCPU(&long, 9*time.Second)
+	fillCPU(&long, 9*time.Second, 60*time.Second)
 	if long.CPUTicks != 900 || long.Cores != 0.15 || math.Abs(long.CPUPer1000-0.03) > 1e-12 {
 		t.Errorf("900 ticks: %+v", long)
 	}
