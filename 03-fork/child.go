@@ -20,7 +20,7 @@ import (
 // child runs this process as a child in role, with the settings its
 // parent passed in args.
 func child(role string, args []string) error {
-	log.SetPrefix(fmt.Sprintf("%s[%d]: ", name, os.Getpid()))
+	log.SetPrefix(name + "[" + strconv.Itoa(os.Getpid()) + "]: ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	fs := flag.NewFlagSet(name+" child", flag.ContinueOnError)
 	var f flags
@@ -32,23 +32,36 @@ func child(role string, args []string) error {
 	cfg.Log = log.Default()
 	switch role {
 	case roleConn:
-		return runChild(cfg, func(stop <-chan struct{}) error { return serveConn(stop, cfg) })
+		// A per-connection child catches no signal: os/signal would cost
+		// every connection a goroutine blocked on a thread of its own, a
+		// tenth of a child's start (BenchmarkReexec). The parent stops its
+		// children through the parent pipe, which also reports its death
+		// on every Unix, so SIGTERM, SIGINT and parentDeathSignal are
+		// ignored: the request in progress still finishes. SIGKILL ends
+		// such a child at once.
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		if parentDeathSignal != 0 {
+			signal.Ignore(parentDeathSignal)
+		}
+		return runChild(cfg, false, func(stop <-chan struct{}) error { return serveConn(stop, cfg) })
 	case roleWorker:
-		return runChild(cfg, func(stop <-chan struct{}) error { return serveWorker(stop, cfg) })
+		return runChild(cfg, true, func(stop <-chan struct{}) error { return serveWorker(stop, cfg) })
 	}
 	return fmt.Errorf("%s=%q: not a role this program knows", roleEnv, role)
 }
 
 // runChild runs serve until it returns. The parent stopping or gone (see
-// watchParent), or SIGTERM or SIGINT, closes serve's stop channel; serve
-// then finishes the request in progress. A signal after that ends the
-// child at once; news of the parent's end does not: it is one event,
-// however many times it is told. The parent kills a child still busy
+// watchParent) or, if catch, SIGTERM or SIGINT closes serve's stop
+// channel; serve then finishes the request in progress. A signal after
+// that ends the child at once; news of the parent's end does not: it is
+// one event, however many times it is told. The parent kills a child still busy
 // after cfg.Shutdown; an orphan gives up by itself a second later.
-func runChild(cfg config, serve func(stop <-chan struct{}) error) error {
+func runChild(cfg config, catch bool, serve func(stop <-chan struct{}) error) error {
 	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
-	orphaned := watchParent()
+	if catch {
+		signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	}
+	orphaned := watchParent(catch)
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- serve(stop) }()
@@ -81,9 +94,9 @@ func runChild(cfg config, serve func(stop <-chan struct{}) error) error {
 // only when the parent closes it (see children.stopAll) or exits, however
 // it died: with end of file. This works on every Unix. Linux also sends
 // parentDeathSignal when the parent dies (see sysProcAttr): the same
-// news, so it closes the same channel, once, and is never mistaken for a
-// second request to stop.
-func watchParent() <-chan struct{} {
+// news, so, if catch, it closes the same channel, once, and is never
+// mistaken for a second request to stop.
+func watchParent(catch bool) <-chan struct{} {
 	gone := make(chan struct{})
 	var once sync.Once
 	tell := func() { once.Do(func() { close(gone) }) }
@@ -93,7 +106,7 @@ func watchParent() <-chan struct{} {
 		f.Read(b[:])
 		tell()
 	}()
-	if parentDeathSignal != 0 {
+	if catch && parentDeathSignal != 0 {
 		died := make(chan os.Signal, 1)
 		signal.Notify(died, parentDeathSignal)
 		go func() {

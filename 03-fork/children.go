@@ -164,7 +164,7 @@ func (k *children) start(file *os.File, env ...string) (int, error) {
 	// child that exits at once could otherwise be reaped first.
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err := cmd.Start(); err != nil {
+	if err := withChildSlack(cmd.Start); err != nil {
 		return 0, fmt.Errorf("starting a child: %w", err)
 	}
 	pid := cmd.Process.Pid

@@ -32,8 +32,19 @@ const maxDiscard = 256 << 10
 var ErrUnreadBody = errors.New("http1: request body left unread; closing")
 
 // errExpectUnread is the ErrUnreadBody of a client still waiting for
-// 100 Continue.
-var errExpectUnread = fmt.Errorf("%w (100-continue not sent)", ErrUnreadBody)
+// 100 Continue. It is a type, not a fmt.Errorf: a package variable made
+// with fmt costs every process that links this package fmt's first use
+// at start-up, and 03-fork starts one per connection.
+var errExpectUnread error = expectUnread{}
+
+// expectUnread is the type of errExpectUnread.
+type expectUnread struct{}
+
+// Error says what ErrUnreadBody says, and why.
+func (expectUnread) Error() string { return ErrUnreadBody.Error() + " (100-continue not sent)" }
+
+// Unwrap makes errExpectUnread an ErrUnreadBody.
+func (expectUnread) Unwrap() error { return ErrUnreadBody }
 
 // Reader reads requests from a blocking source (a connection) using
 // Parser and BodyDecoder. It is the driver for the blocking stages:

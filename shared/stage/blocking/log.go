@@ -13,6 +13,11 @@ import (
 // logRequest writes the -v line for a served request, and always a line
 // for a response the client did not take in time.
 func (s *Server) logRequest(c *Conn, req *http1.Request, res gateway.Result, err error, start time.Time) {
+	if s.Log == nil || !s.Verbose && !errors.Is(err, os.ErrDeadlineExceeded) {
+		// Nothing to log: no line is built (a child of 03-fork, which
+		// serves one connection, would pay fmt's first use for it).
+		return
+	}
 	line := fmt.Sprintf("%s %s %s %d %dB %v", c.RemoteAddr(), req.Method, req.Target, res.Status, res.Bytes, since(start))
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
