@@ -94,6 +94,11 @@
 // gone, however it died, and on Linux each child also asks the kernel
 // for SIGHUP when its parent dies (PR_SET_PDEATHSIG). Both tell the same
 // news and count as one stop: the child finishes its request and exits.
+// A pre-forked worker catches SIGHUP; a per-connection child ignores it,
+// SIGTERM and SIGINT (os/signal would cost every connection a thread) and
+// relies on the pipe. Children start with 1 ms of timer slack
+// (slack_linux.go), which spares a short-lived Go process most of its
+// runtime's early wake-ups.
 //
 // # -prefork: gunicorn's sync workers
 //
