@@ -14,6 +14,7 @@ import (
 const (
 	gunicornMissing = "skipped: not installed (apt-get install gunicorn python3-flask)"
 	nginxMissing    = "skipped: not installed (apt-get install nginx-light)"
+	python3Missing  = "skipped: not installed (apt-get install python3; the article's servers need nothing else)"
 )
 
 // lookups are the ways bench checks for installed peers; tests replace them.
@@ -62,7 +63,55 @@ func peers(look lookups, peersDir string) []Target {
 	nbio := Target{Name: "nbio", Kind: kindPeer, Pkg: "./bench/cmd/nbio", command: goCommand(),
 		Model: Model{Says: "epoll loops, handlers in a goroutine pool", Concurrency: perConnection}, Backlog: goBacklog,
 		Note: "lesismal/nbio (epoll, like 06) serving the same App through gateway.ToHandler"}
-	return []Target{nethttp, fast, nbio, guni, ngx}
+	out := []Target{nethttp, fast, nbio, guni, ngx}
+	return append(out, articlePeers(look, peersDir)...)
+}
+
+// kindArticle marks the article's own servers, written here in Python 3
+// after its models (bench/peers/article_*.py): the same model and app as
+// the article's, on this machine.
+const kindArticle = "article"
+
+// articleBacklog is the listen queue of the article's servers in Python.
+const articleBacklog = "4096 (listen(4096); the article's used 1 and 1024)"
+
+// articlePeers returns the article's three servers in Python 3, with
+// Missing set when python3 is not installed.
+func articlePeers(look lookups, peersDir string) []Target {
+	closes := "the server closes every connection: nothing to hold"
+	ts := []Target{
+		{Name: "article-py-iterative", Model: Model{Says: "one connection at a time", Concurrency: 1},
+			Note: "the article's iterative server in Python 3 (bench/peers/article_iterative.py): " +
+				"one recv, the app, sendall, close", NoC10K: closes},
+		{Name: "article-py-fork", Model: Model{Says: "a process per connection", Concurrency: perConnection},
+			Note: "the article's fork-per-connection server in Python 3 (bench/peers/article_fork.py): " +
+				"os.fork per connection, SIGCHLD reaping", NoC10K: closes},
+		{Name: "article-py-select", Model: Model{Says: "select loop, app inside the loop", Concurrency: 1},
+			Note: "the article's select server in Python 3 (bench/peers/article_select.py): " +
+				"the app runs inside the loop", NoC10K: "select(2) watches descriptors below FD_SETSIZE (1024) only"},
+	}
+	py, err := look.path("python3")
+	for i := range ts {
+		ts[i].Kind, ts[i].Backlog = kindArticle, articleBacklog
+		if err != nil {
+			ts[i].Missing = python3Missing
+			continue
+		}
+		// article-py-fork runs article_fork.py.
+		script := "article_" + strings.TrimPrefix(ts[i].Name, "article-py-") + ".py"
+		ts[i].command = pythonCommand(py, script, peersDir)
+	}
+	return ts
+}
+
+// pythonCommand runs script (in dir) with python3, passing the address
+// and the app's delay in seconds as the scripts take them.
+func pythonCommand(python3, script, dir string) func(string, time.Duration, string, string) (*exec.Cmd, error) {
+	return func(addr string, delay time.Duration, _, _ string) (*exec.Cmd, error) {
+		cmd := exec.Command(python3, script, "--addr", addr, "--delay", strconv.FormatFloat(delay.Seconds(), 'g', -1, 64))
+		cmd.Dir = dir
+		return cmd, nil
+	}
 }
 
 // pythonHasFlask runs the interpreter named on gunicorn's #! line and

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -100,7 +101,7 @@ func TestModelBounds(t *testing.T) {
 	for _, s := range declaredStages(2) {
 		byName[s.Name] = s
 	}
-	for _, p := range peers(fakeLookups(map[string]bool{"gunicorn": true, "nginx": true}, true), "/peers") {
+	for _, p := range peers(fakeLookups(map[string]bool{"gunicorn": true, "nginx": true, "python3": true}, true), "/peers") {
 		byName[p.Name] = p
 	}
 	tests := []struct {
@@ -118,6 +119,9 @@ func TestModelBounds(t *testing.T) {
 		{"06-epoll-inline", 10, "2 / 0.2 s = 10.0"},
 		{"nethttp", 5000, "1000 / 0.2 s = 5,000"},
 		{"gunicorn", 40, "8 / 0.2 s = 40.0"},
+		{"article-py-iterative", 5, "1 / 0.2 s = 5.00"},
+		{"article-py-fork", 5000, "1000 / 0.2 s = 5,000"},
+		{"article-py-select", 5, "1 / 0.2 s = 5.00"},
 	}
 	for _, tt := range tests {
 		row := newRow(byName[tt.target], article)
@@ -160,11 +164,14 @@ func TestPeersMissing(t *testing.T) {
 		want      map[string]string // peer -> Missing
 	}{
 		{"nothing installed", nil, false,
-			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": nginxMissing}},
-		{"gunicorn without flask", map[string]bool{"gunicorn": true, "nginx": true}, false,
-			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": ""}},
-		{"everything", map[string]bool{"gunicorn": true, "nginx": true}, true,
-			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": "", "nginx": ""}},
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": nginxMissing,
+				"article-py-iterative": python3Missing, "article-py-fork": python3Missing, "article-py-select": python3Missing}},
+		{"gunicorn without flask, python3", map[string]bool{"gunicorn": true, "nginx": true, "python3": true}, false,
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": gunicornMissing, "nginx": "",
+				"article-py-iterative": "", "article-py-fork": "", "article-py-select": ""}},
+		{"everything", map[string]bool{"gunicorn": true, "nginx": true, "python3": true}, true,
+			map[string]string{"nethttp": "", "fasthttp": "", "nbio": "", "gunicorn": "", "nginx": "",
+				"article-py-iterative": "", "article-py-fork": "", "article-py-select": ""}},
 	}
 	for _, tt := range tests {
 		got := map[string]string{}
@@ -197,8 +204,9 @@ func TestMissingPeerRows(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(gunicornMissing, "gunicorn python3-flask") || !strings.Contains(nginxMissing, "nginx") {
-		t.Errorf("install hints: %q, %q", gunicornMissing, nginxMissing)
+	if !strings.Contains(gunicornMissing, "gunicorn python3-flask") || !strings.Contains(nginxMissing, "nginx") ||
+		!strings.Contains(python3Missing, "install python3;") {
+		t.Errorf("install hints: %q, %q, %q", gunicornMissing, nginxMissing, python3Missing)
 	}
 }
 
@@ -214,6 +222,23 @@ func TestGunicornCommand(t *testing.T) {
 	}
 	if env := cmd.Env[len(cmd.Env)-1]; env != "LBWS_DELAY=0.2" {
 		t.Errorf("delay env = %q, want LBWS_DELAY=0.2", env)
+	}
+}
+
+// TestArticlePeerCommands: each of the article's servers runs its own
+// script with python3, in bench/peers (where article_wsgi.py is), with
+// the address and the delay in seconds.
+func TestArticlePeerCommands(t *testing.T) {
+	ps := peers(fakeLookups(map[string]bool{"python3": true}, false), "/repo/bench/peers")
+	for _, name := range []string{"iterative", "fork", "select"} {
+		cmd, err := peerNamed(t, ps, "article-py-"+name).command("127.0.0.1:9", 200*time.Millisecond, "", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"/usr/bin/python3", "article_" + name + ".py", "--addr", "127.0.0.1:9", "--delay", "0.2"}
+		if diff := cmp.Diff(want, cmd.Args); diff != "" || cmd.Dir != "/repo/bench/peers" {
+			t.Errorf("article-py-%s: dir %q, args (-want +got):\n%s", name, cmd.Dir, diff)
+		}
 	}
 }
 
