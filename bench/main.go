@@ -29,9 +29,12 @@
 // runs with an unknown model. The peers: nethttp (Go's net/http serving
 // the same App through nethttp.ToHandler, always), gunicorn (8 sync
 // workers running the article's Flask app in bench/peers, when gunicorn
-// and Flask are installed) and nginx (one worker returning a fixed body,
-// when installed: the raw ceiling, not the same app). A peer that is not
-// installed gets a row saying how to install it.
+// and Flask are installed), nginx (one worker returning a fixed body,
+// when installed: the raw ceiling, not the same app), and the article's
+// own three servers written here in Python 3 after its models
+// (article-py-iterative, article-py-fork, article-py-select in
+// bench/peers, standard library only: they need python3 and nothing
+// else). A peer that is not installed gets a row saying how to install it.
 //
 // Workloads: article-keepalive and article-close (the app sleeps 200 ms,
 // wrk -t8 -c1000, with keep-alive and with Connection: close), and
@@ -102,14 +105,16 @@ func main() {
 func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	targets := fs.String("targets", "", "comma list of targets (`names` or stage numbers: 02,nethttp,gunicorn,nginx); empty: all")
+	targets := fs.String("targets", "", "comma list of targets (`names`, name prefixes or stage numbers: 02,nethttp,gunicorn,nginx,article-py); empty: all")
 	wls := fs.String("workloads", "", "comma list of workloads: "+workloadNames()+"; empty: all of them (article,overhead,c10k)")
 	duration := fs.Duration("duration", defaultDuration, "length of each wrk run")
-	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each, once): a first table in a few minutes")
+	quick := fs.Bool("quick", false, "short runs ("+quickDuration.String()+" each, once) of every target, the article's servers in Python (python3 only) included: a first table in a few minutes")
 	runs := fs.Int("runs", defaultRuns, "repetitions of each cell; rows show the median and the range (-quick: 1)")
 	out := fs.String("out", "", "results `directory` (default bench/results)")
 	docs := fs.String("docs", "", "`directory` for results.md and results.svg (default docs for a full run; next to the raw outputs for -quick and partial runs)")
 	render := fs.String("render", "", "rebuild results.md and results.svg from this results `file` and exit")
+	merge := fs.String("merge", "", "after the run, put its rows into this results `file` (replacing the same target and workload; "+
+		"same -duration and -runs) and rebuild the docs from it (default docs/)")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -137,13 +142,13 @@ func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		partial: isPartial(set, *runs),
 		targets: splitList(*targets), workloads: splitList(*wls),
 		command: "go run ./bench " + strings.Join(args, " "), stdout: stdout,
-		bar: isTerminal(os.Stdout) && stdout == io.Writer(os.Stdout), look: systemLookups,
+		bar: isTerminal(os.Stdout) && stdout == io.Writer(os.Stdout), look: systemLookups, merge: *merge,
 	}
 	cfg.command = strings.TrimSpace(cfg.command)
 	if cfg.outDir == "" {
 		cfg.outDir = filepath.Join(root, "bench", "results")
 	}
-	if cfg.docsDir == "" && (writesDocs(cfg) || *render != "") {
+	if cfg.docsDir == "" && (writesDocs(cfg) || *render != "" || *merge != "") {
 		cfg.docsDir = filepath.Join(root, "docs")
 	}
 	if cfg.quick && !set["duration"] {
@@ -196,7 +201,9 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage: go run ./bench [flags]
 
 Bench builds every stage from 02 on, starts it and its peers (net/http,
-gunicorn, nginx) one at a time on a loopback port, checks its answer,
+fasthttp, nbio, gunicorn, nginx, and the article's three servers in
+Python: article-py-iterative, article-py-fork, article-py-select, which
+need python3 only) one at a time on a loopback port, checks its answer,
 loads it with wrk, and writes bench/results/<time>-<host>-<id>.json and,
 for a full run, docs/results.md and docs/results.svg. A full run takes
 hours; it prints the plan and its expected length first, then one line
@@ -207,6 +214,9 @@ Examples:
   go run ./bench -quick                 # first table: 5 s per run, once
   go run ./bench -targets 02,nethttp -workloads overhead -duration 10s
   go run ./bench -render bench/results/2026-11-27T050000Z-myhost-1a2b3c.json
+  go run ./bench -targets article-py -workloads article -duration 5s -runs 3 \
+      -merge bench/results/2026-11-29T192851Z-vm-f75692-partial.json
+                                        # re-measure some rows of a committed run
 
 Flags:
 `)

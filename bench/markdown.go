@@ -69,6 +69,7 @@ func writeIntro(b *strings.Builder, r *Results) {
 		b.WriteString(" " + s)
 	}
 	b.WriteString("\n\n")
+	writeMerges(b, r)
 	fmt.Fprintf(b, "Machine: %s, %s, %d logical CPUs, %s MiB memory, %s; %s; %s; open-file limit %d",
 		m.Host, m.CPU, m.Cores, thousands(m.MemoryMiB), m.Kernel, m.Go, m.Wrk, m.NoFile)
 	if m.Commit != "" {
@@ -85,6 +86,27 @@ func writeIntro(b *strings.Builder, r *Results) {
 		fmt.Fprintf(b, " CPUs: %s.", m.CPUs)
 	}
 	b.WriteString("\n\n")
+}
+
+// writeMerges says which rows later runs re-measured (-merge), and when:
+// those rows come from another run than the rest of the page.
+func writeMerges(b *strings.Builder, r *Results) {
+	if len(r.Merges) == 0 {
+		return
+	}
+	b.WriteString("Rows re-measured after that run and merged into its results file (`-merge`), with the same run length and repetitions; ")
+	b.WriteString("every other row is the run's own:\n\n")
+	for _, m := range r.Merges {
+		fmt.Fprintf(b, "- started %s, `%s`", m.Started.UTC().Format("2006-01-02 15:04 MST"), m.Command)
+		if m.Commit != "" {
+			fmt.Fprintf(b, ", commit %s", m.Commit)
+		}
+		if m.Host != "" {
+			fmt.Fprintf(b, ", on host %s", m.Host)
+		}
+		fmt.Fprintf(b, ": %s.\n", strings.Join(m.Rows, ", "))
+	}
+	b.WriteString("\n")
 }
 
 // shortRuns says, for a run whose wrk runs were shorter than the default,

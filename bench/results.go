@@ -33,6 +33,9 @@ type Results struct {
 	Workloads []Workload `json:"workloads"`
 	// Rows holds one row per target and workload, in the order measured.
 	Rows []Row `json:"rows"`
+	// Merges lists the later runs whose rows -merge put into this file,
+	// oldest first.
+	Merges []Merge `json:"merges,omitempty"`
 }
 
 // Machine describes the computer and tools of a run: what a reader needs

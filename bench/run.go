@@ -39,6 +39,10 @@ type config struct {
 	stdout io.Writer
 	// bar enables the live progress bar.
 	bar bool
+	// merge, when set, is a results file that receives this run's rows
+	// (replacing those of the same target and workload); the docs are
+	// then rendered from it.
+	merge string
 	// look finds the installed peers.
 	look lookups
 	// testTargets and testWorkloads, when set, replace the selection
@@ -76,6 +80,9 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := checkMergeable(cfg); err != nil {
+		return "", err
+	}
 	nofile, err := raiseNoFile(fdNeed(ws))
 	if err != nil {
 		return "", err
@@ -103,13 +110,34 @@ func run(ctx context.Context, cfg config) (string, error) {
 	if err := writeResults(r.json, res); err != nil {
 		return r.json, err
 	}
-	if err := renderDocs(r.json, r.docsDir(), cfg.root, cfg.stdout); err != nil {
+	docsFrom := r.json
+	if cfg.merge != "" {
+		if err := mergeInto(cfg.merge, r.json); err != nil {
+			return r.json, err
+		}
+		fmt.Fprintf(cfg.stdout, "merged %d row(s) into %s\n", len(res.Rows), cfg.merge)
+		docsFrom = cfg.merge
+	}
+	if err := renderDocs(docsFrom, r.docsDir(), cfg.root, cfg.stdout); err != nil {
 		return r.json, err
 	}
 	if failed := failedRows(res); len(failed) > 0 {
 		return r.json, fmt.Errorf("%w (%d of %d): %s", errRowsFailed, len(failed), len(res.Rows), strings.Join(failed, "; "))
 	}
 	return r.json, nil
+}
+
+// checkMergeable reads the -merge file before anything runs, and refuses
+// a run whose duration or repetitions differ from that file's.
+func checkMergeable(cfg config) error {
+	if cfg.merge == "" {
+		return nil
+	}
+	dst, err := readResults(cfg.merge)
+	if err != nil {
+		return fmt.Errorf("-merge: %w", err)
+	}
+	return sameSettings(dst, &Results{Duration: cfg.duration.String(), Runs: cfg.runs}, cfg.merge)
 }
 
 // failedRows names the failed rows of res with their reasons.
