@@ -64,20 +64,34 @@ func cpuBusy(row *Row, cores int) string {
 }
 
 // articleConclusions compares each of the article's figures with the
-// bound of the model it claims and with ours.
+// bound of the model it claims, with the same model in Python here and
+// with our Go stage.
 func articleConclusions(r *Results) []string {
 	var out []string
 	for _, a := range articleTable {
-		row := findRow(r, a.target, "article-keepalive")
-		if a.figure == 0 || !measured(row) || row.BoundQPS <= 0 {
+		goRow, py := findRow(r, a.target, "article-keepalive"), findRow(r, a.python, "article-keepalive")
+		var ref *Row
+		for _, row := range []*Row{goRow, py} {
+			if ref == nil && measured(row) && row.BoundQPS > 0 {
+				ref = row
+			}
+		}
+		if a.figure == 0 || ref == nil {
 			continue
 		}
 		verdict := "within"
-		if a.figure > row.BoundQPS*1.01 {
+		if a.figure > ref.BoundQPS*1.01 {
 			verdict = "above"
 		}
-		s := fmt.Sprintf("The article's %s for %s is %s that model's bound of %s; our %s served %s.",
-			a.qps, strings.ToLower(a.server[:1])+a.server[1:], verdict, fmtQPS(row.BoundQPS), rowName(row), fmtQPS(row.QPS))
+		var served []string
+		if measured(py) {
+			served = append(served, fmt.Sprintf("the same model in Python here (%s) served %s", rowName(py), fmtQPS(py.QPS)))
+		}
+		if measured(goRow) {
+			served = append(served, fmt.Sprintf("our %s served %s", rowName(goRow), fmtQPS(goRow.QPS)))
+		}
+		s := fmt.Sprintf("The article's %s for %s is %s that model's bound of %s; %s.",
+			a.qps, strings.ToLower(a.server[:1])+a.server[1:], verdict, fmtQPS(ref.BoundQPS), strings.Join(served, ", and "))
 		if verdict == "above" {
 			s += " It cannot come from the app the article shows."
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,34 +99,6 @@ func TestResultsRoundTrip(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".tmp-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
-	}
-}
-
-// TestChartPanels: nginx leaves the article's panels for a ceiling panel,
-// the article's figures sit under the rows that play their part, each
-// bar has its own model's bound, and failed or skipped rows have no bar.
-func TestChartPanels(t *testing.T) {
-	panels := chartPanels(fixture(t))
-	var got []string
-	for _, p := range panels {
-		for _, b := range p.bars {
-			got = append(got, fmt.Sprintf("%s | %s %s %g", strings.SplitN(p.title, ":", 2)[0], b.kind, b.label, b.bound))
-		}
-	}
-	want := []string{
-		"article-keepalive | ours 02-simple-wsgi (closes) 5",
-		"article-keepalive | ours 04-select 5000",
-		"article-keepalive | ours 04-select-inline 5",
-		"article-keepalive | article the article's figure for it: 4128 0",
-		"article-keepalive | ours net/http 5000",
-		"overhead-keepalive | ours 02-simple-wsgi (closes) 0",
-		"overhead-keepalive | ours net/http 0",
-		"c10k | ours net/http 0",
-		"c10k | ours nginx 0",
-		"ceiling | ceiling nginx, article-keepalive 0",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("chart bars (-want +got):\n%s", diff)
 	}
 }
 
