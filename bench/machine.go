@@ -74,6 +74,11 @@ func peerVersions(look lookups) map[string]string {
 			v["nginx"] = after
 		}
 	}
+	if p, err := look.path("python3"); err == nil { // the article's servers in Python
+		if out, err := exec.Command(p, "-c", "import sys; print(sys.version.split()[0])").Output(); err == nil {
+			v["python3"] = strings.TrimSpace(string(out))
+		}
+	}
 	p, err := look.path("gunicorn")
 	if err != nil {
 		return v

@@ -26,7 +26,8 @@ type Merge struct {
 
 // mergeResults puts src's rows into dst: a row replaces dst's row of the
 // same target and workload in place, and a new one goes after the last
-// row of its workload (or at the end, with its workload added). The rows'
+// row of its workload (or at the end, with its workload added), and the
+// version of a peer dst does not know joins dst's versions. The rows'
 // raw-output paths, relative to src's file at srcPath, are rewritten
 // relative to dst's at dstPath. The runs must have the same duration and
 // repetitions, so every row of dst is measured alike.
@@ -38,6 +39,14 @@ func mergeResults(dst, src *Results, dstPath, srcPath string) error {
 		Source: relTo(dstPath, srcPath)}
 	if src.Machine.Host != dst.Machine.Host {
 		m.Host = src.Machine.Host
+	}
+	for k, v := range src.Machine.Versions { // a new peer's version, as python3 for the article's servers
+		if _, ok := dst.Machine.Versions[k]; !ok {
+			if dst.Machine.Versions == nil {
+				dst.Machine.Versions = map[string]string{}
+			}
+			dst.Machine.Versions[k] = v
+		}
 	}
 	for _, w := range src.Workloads {
 		if !hasWorkload(dst, w.Name) {

@@ -22,12 +22,12 @@ func mergeRow(target, workload string, qps float64, raw string) Row {
 // a new workload is added, raw paths follow the file, the merge is
 // recorded, and the rest of the committed run is untouched.
 func TestMergeResults(t *testing.T) {
-	dst := &Results{Duration: "5s", Runs: 3, Machine: Machine{Host: "vm"},
+	dst := &Results{Duration: "5s", Runs: 3, Machine: Machine{Host: "vm", Versions: map[string]string{"nginx": "1.22.1"}},
 		Workloads: []Workload{{Name: "w1"}, {Name: "w2"}},
 		Rows:      []Row{mergeRow("a", "w1", 1, "old/a-w1.txt"), mergeRow("b", "w1", 2, "old/b-w1.txt"), mergeRow("a", "w2", 3, "old/a-w2.txt")}}
 	started := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	src := &Results{Duration: "5s", Runs: 3, Command: "go run ./bench -targets b,c", Started: started,
-		Machine:   Machine{Host: "vm", Commit: "abc123"},
+		Machine:   Machine{Host: "vm", Commit: "abc123", Versions: map[string]string{"nginx": "9.9", "python3": "3.11.7"}},
 		Workloads: []Workload{{Name: "w1"}, {Name: "w3"}},
 		Rows:      []Row{mergeRow("b", "w1", 20, "new/b-w1.txt"), mergeRow("c", "w1", 30, "new/c-w1.txt"), mergeRow("c", "w3", 40, "new/c-w3.txt")}}
 	if err := mergeResults(dst, src, "/r/results/old.json", "/r/results/sub/new.json"); err != nil {
@@ -54,6 +54,9 @@ func TestMergeResults(t *testing.T) {
 		Source: "sub/new.json", Rows: []string{"b w1", "c w1", "c w3"}}}
 	if diff := cmp.Diff(wantMerge, dst.Merges); diff != "" {
 		t.Errorf("merges (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"nginx": "1.22.1", "python3": "3.11.7"}, dst.Machine.Versions); diff != "" {
+		t.Errorf("versions: a new peer's joins, a known one's stays (-want +got):\n%s", diff)
 	}
 	if dst.Duration != "5s" || dst.Machine.Host != "vm" {
 		t.Errorf("the committed run's header changed: %+v", dst)

@@ -52,7 +52,8 @@ type Machine struct {
 	// Commit is the repository's git commit, with "+dirty" when the work
 	// tree had changes.
 	Commit string `json:"commit,omitempty"`
-	// Versions holds the peers' versions: gunicorn, flask, python, nginx.
+	// Versions holds the peers' versions: gunicorn, flask, python (gunicorn's),
+	// python3 (the article's servers'), nginx.
 	Versions map[string]string `json:"versions,omitempty"`
 	// Sysctls holds the kernel settings that shape a loopback benchmark:
 	// net.core.somaxconn, net.ipv4.tcp_tw_reuse, net.ipv4.ip_local_port_range.
