@@ -205,22 +205,30 @@ func writeBar(b *strings.Builder, bar chartBar, ax logAxis, y float64) {
 	end := math.Max(ax.x(bar.qps), plotLeft+minBarW)
 	fmt.Fprintf(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
 		plotLeft, mid-barH/2, end-plotLeft, barH, colour(bar.kind))
-	right := end
-	if bar.bound > 0 {
-		bx := ax.x(bar.bound)
-		fmt.Fprintf(b, "<line class=\"bound\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>",
-			bx, y+1, bx, y+rowH-1, boundColour)
-		right = math.Max(right, bx)
-	}
 	figure := bar.figure
 	if figure == "" {
 		figure = fmtQPS(bar.qps)
 	}
-	if bar.bound > 0 {
-		figure += " (bound " + fmtQPS(bar.bound) + ")"
+	if bar.bound <= 0 {
+		fmt.Fprintf(b, "<text class=\"figure\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n", end+5, mid+4, esc(figure))
+		return
 	}
-	fmt.Fprintf(b, "<text class=\"figure\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n", right+5, mid+4, esc(figure))
+	bx := ax.x(bar.bound)
+	fmt.Fprintf(b, "<line class=\"bound\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"3,2\"/>",
+		bx, y+1, bx, y+rowH-1, boundColour)
+	bound := "bound " + fmtQPS(bar.bound)
+	if end+5+textWidth(figure)+5 < bx { // room between the bar and its bound
+		fmt.Fprintf(b, "<text class=\"figure\" x=\"%.1f\" y=\"%.1f\">%s</text>", end+5, mid+4, esc(figure))
+		fmt.Fprintf(b, "<text class=\"bound-label\" x=\"%.1f\" y=\"%.1f\" fill=\"#555555\">%s</text></g>\n", bx+5, mid+4, esc(bound))
+		return
+	}
+	fmt.Fprintf(b, "<text class=\"figure\" x=\"%.1f\" y=\"%.1f\">%s (%s)</text></g>\n", math.Max(end, bx)+5, mid+4, esc(figure), esc(bound))
 }
+
+// textWidth is a generous estimate of the width of s at the chart's
+// 11-pixel font: no viewer draws it wider, so text placed by it clears
+// what follows.
+func textWidth(s string) float64 { return 7.5 * float64(len([]rune(s))) }
 
 // gapMark is the mark of a row without a bar: ✗ failed, – not run.
 func gapMark(kind string) string {
