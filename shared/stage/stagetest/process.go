@@ -63,6 +63,13 @@ func StartProcess(t testing.TB, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$"}, args...)...)
 	cmd.Env = append(os.Environ(), envMain+"=1")
+	return start(t, cmd)
+}
+
+// start runs cmd, waits for the first line it prints and takes the
+// listening address from it; see StartProcess.
+func start(t testing.TB, cmd *exec.Cmd) *Process {
+	t.Helper()
 	p := &Process{Stderr: &LogBuffer{}, cmd: cmd, done: make(chan struct{})}
 	cmd.Stderr = p.Stderr
 	// A child the stage started and left behind (a failing test of
