@@ -46,6 +46,7 @@ func main() {
 	in := sa.(*unix.SockaddrInet4)
 	fmt.Printf("01-echo minimal: echoing on %v:%d, one connection at a time\n", netip.AddrFrom4(in.Addr), in.Port)
 
+	// !+naive
 	for {
 		cfd, _, err := unix.Accept(lfd)
 		if err != nil {
@@ -58,4 +59,5 @@ func main() {
 		}
 		unix.Close(cfd)
 	}
+	// !-naive
 }
