@@ -54,6 +54,7 @@ func main() {
 	in := sa.(*unix.SockaddrInet4)
 	fmt.Printf("02-simple-wsgi minimal: serving http://%v:%d/, one connection at a time\n", netip.AddrFrom4(in.Addr), in.Port)
 
+	// !+naive
 	for {
 		cfd, _, err := unix.Accept(lfd)
 		if err != nil {
@@ -77,4 +78,5 @@ func main() {
 		unix.Write(cfd, append([]byte(head+"\r\n"), body...)) // one write, hope it all goes
 		unix.Close(cfd)
 	}
+	// !-naive
 }
