@@ -56,3 +56,28 @@ func TestStagesLinkNoNet(t *testing.T) {
 		}
 	}
 }
+
+// The naive servers that open chapters 01-03 (each stage's minimal/)
+// talk to the kernel through x/sys/unix as the stages do: no net either.
+func TestMinimalsLinkNoNet(t *testing.T) {
+	goCmd := goCommand(t)
+	for _, s := range stages[:3] {
+		pkg := "lbws/" + s + "/minimal"
+		out, err := exec.Command(goCmd, "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		deps := map[string]bool{}
+		for _, p := range strings.Fields(string(out)) {
+			deps[p] = true
+		}
+		if !deps["golang.org/x/sys/unix"] {
+			t.Errorf("%s does not use golang.org/x/sys/unix", pkg)
+		}
+		for _, b := range banned {
+			if deps[b] {
+				t.Errorf("%s links %s", pkg, b)
+			}
+		}
+	}
+}
