@@ -7,11 +7,9 @@
 // zombies, and builds ../ (the stage) as the fix.
 //
 // The article calls os.fork(). Go cannot: fork copies only the calling
-// thread, and a Go program has several (the scheduler, the garbage
-// collector), so the copy could hang on a lock no thread is left to
-// release. Instead the parent starts its own executable again
-// (fork+exec in one call) with the connection as fd 3 and MINIMAL_CHILD=1
-// in its environment, the way ../ does.
+// thread of a runtime that has several, and the copy can hang on a lock
+// no thread is left to release. So the parent starts its own executable
+// again (fork+exec in one call) with the connection as fd 3, as ../ does.
 //
 //	go run ./03-fork/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main
@@ -50,6 +48,7 @@ func main() {
 	in := sa.(*unix.SockaddrInet4)
 	fmt.Printf("03-fork minimal: serving http://%v:%d/, a process per connection (pid %d)\n", netip.AddrFrom4(in.Addr), in.Port, os.Getpid())
 	exe, _ := os.Executable()
+	// !+naive
 	for {
 		cfd, _, err := unix.Accept(lfd)
 		if err != nil {
@@ -65,6 +64,7 @@ func main() {
 		}
 		conn.Close() // the parent's copy; the child holds its own. No wait: a zombie per child.
 	}
+	// !-naive
 }
 
 // child serves the one request on fd, the article's handle_one_request.
