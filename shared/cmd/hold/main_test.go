@@ -31,9 +31,10 @@ type server struct {
 	ln    net.Listener
 	close string // "close" makes every response say Connection: close
 
-	mu   sync.Mutex
-	open int
-	wg   sync.WaitGroup
+	mu    sync.Mutex
+	open  int
+	conns map[net.Conn]bool // open connections, closed at cleanup
+	wg    sync.WaitGroup
 }
 
 func newServer(t *testing.T, connection string) *server {
@@ -41,11 +42,18 @@ func newServer(t *testing.T, connection string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{ln: ln, close: connection}
+	s := &server{ln: ln, close: connection, conns: map[net.Conn]bool{}}
 	s.wg.Add(1)
 	go s.accept()
+	// Closing what is still open lets a failing test end instead of
+	// waiting for serve goroutines whose clients never let go.
 	t.Cleanup(func() {
 		ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
 		s.wg.Wait()
 	})
 	return s
@@ -66,8 +74,8 @@ func (s *server) accept() {
 func (s *server) serve(c net.Conn) {
 	defer s.wg.Done()
 	defer c.Close()
-	s.add(1)
-	defer s.add(-1)
+	s.add(c, 1)
+	defer s.add(c, -1)
 	br := bufio.NewReader(c)
 	for {
 		req, err := http.ReadRequest(br)
@@ -86,9 +94,14 @@ func (s *server) serve(c net.Conn) {
 	}
 }
 
-func (s *server) add(d int) {
+func (s *server) add(c net.Conn, d int) {
 	s.mu.Lock()
 	s.open += d
+	if d > 0 {
+		s.conns[c] = true
+	} else {
+		delete(s.conns, c)
+	}
 	s.mu.Unlock()
 }
 
