@@ -209,10 +209,12 @@ type held struct {
 	since  int64 // loop time of the last try
 }
 
-// place tries Config.Fit again on the held connection, if any, and makes
-// it one of the loop's if it fits now; Accepting then reports true again.
+// place tries Config.Fit again on the held connection, if any, when a
+// descriptor may have been freed (the loop closed a connection) or the
+// retry time has come, and makes it one of the loop's if it fits now;
+// Accepting then reports true again.
 func (l *Loop) place() {
-	if !l.held.on {
+	if !l.held.on || !l.held.freed && l.clock() < l.heldRetryAt() {
 		return
 	}
 	fd, err := l.cfg.Fit(l.held.fd)
