@@ -275,10 +275,7 @@ func (c *Conn) busy(s *slot, why string) {
 // fix turns s into the fixed response resp.
 func (c *Conn) fix(s *slot, resp []byte, status int) {
 	s.fixed, s.interim, s.mustClose = resp, nil, true
-	if (s.held || s.pending) && s.pipe != nil {
-		// Its app never ran: the body's pipe is the loop's to release.
-		s.pipe.closeRead()
-	}
+	s.closeUnstartedPipe()
 	s.held, s.pending = false, false
 	s.res.Status = status
 	if s.inline && s.bodyBuf != nil {
@@ -311,6 +308,15 @@ func (c *Conn) unqueue(s *slot) {
 		}
 	}
 	c.drop(s)
+}
+
+// closeUnstartedPipe closes the body pipe of a request whose worker
+// never started (held for its turn, or waiting for its body): no app
+// reads it, so it is the loop's to release.
+func (s *slot) closeUnstartedPipe() {
+	if (s.held || s.pending) && s.pipe != nil {
+		s.pipe.closeRead()
+	}
 }
 
 // closeAfterLast tells the last request in the queue that the connection
@@ -459,9 +465,7 @@ func (c *Conn) drop(s *slot) {
 	if s.inline || s.fixed != nil || s.finished || s.held || s.pending {
 		// Not on a worker (a held request, or one waiting for its
 		// body, never reached one).
-		if (s.held || s.pending) && s.pipe != nil {
-			s.pipe.closeRead()
-		}
+		s.closeUnstartedPipe()
 		s.releaseHead()
 		return
 	}
