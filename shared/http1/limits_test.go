@@ -24,3 +24,21 @@ func TestLimitsWithDefaults(t *testing.T) {
 		}
 	}
 }
+
+// BodyBuffer holds a Content-Length body that fits whole, and the bound
+// of anything else.
+func TestBodyBuffer(t *testing.T) {
+	for _, c := range []struct {
+		req  Request
+		want int
+	}{
+		{Request{ContentLength: 5}, 5},
+		{Request{ContentLength: 64}, 64},
+		{Request{ContentLength: 65}, 64},
+		{Request{ContentLength: -1, Chunked: true}, 64},
+	} {
+		if got := c.req.BodyBuffer(64); got != c.want {
+			t.Errorf("ContentLength %d, Chunked %v: BodyBuffer(64) = %d, want %d", c.req.ContentLength, c.req.Chunked, got, c.want)
+		}
+	}
+}

@@ -144,6 +144,17 @@ func (r *Request) HasBody() bool {
 	return r.Chunked || r.ContentLength > 0
 }
 
+// BodyBuffer is how much of the body a server holds before it runs the
+// app, given a buffer of bound bytes: a Content-Length body that fits,
+// whole; otherwise (a larger body, or a chunked one, whose length is not
+// known) bound. Call it for a request that HasBody.
+func (r *Request) BodyBuffer(bound int) int {
+	if !r.Chunked && r.ContentLength >= 0 && r.ContentLength < int64(bound) {
+		return int(r.ContentLength)
+	}
+	return bound
+}
+
 // equalFoldBoth reports whether a and b are equal ignoring ASCII case.
 func equalFoldBoth(a []byte, b string) bool {
 	if len(a) != len(b) {

@@ -150,7 +150,10 @@ func bodyRefused(dec *http1.BodyDecoder, req *http1.Request, l *Loop) *http1.Err
 func (c *Conn) dispatch(s *slot, bi *bodyIn) {
 	l := c.l
 	if bi != nil {
-		p := newBodyPipe(c, bodyCharge(s.req, l.cfg.BodyBuffer))
+		// The pipe is what the body can use, and the loop's body
+		// memory is charged no more: a thousand 5-byte uploads held
+		// open cost 5 KB, not 64 MiB.
+		p := newBodyPipe(c, s.req.BodyBuffer(l.cfg.BodyBuffer))
 		if p == nil {
 			c.busy(s, "request body memory is exhausted")
 			return
@@ -189,17 +192,6 @@ func (c *Conn) submit(s *slot) bool {
 }
 
 // !-dispatch
-
-// bodyCharge is the pipe a request's body needs: the buffer, or less for
-// a Content-Length body that fits in it. A body cannot use more, so the
-// loop's body memory is charged no more (a thousand 5-byte uploads held
-// open cost 5 KB, not 64 MiB).
-func bodyCharge(req *http1.Request, buffer int) int {
-	if !req.Chunked && req.ContentLength >= 0 && req.ContentLength < int64(buffer) {
-		return int(req.ContentLength)
-	}
-	return buffer
-}
 
 // anyUnsafe reports whether a request in the queue has an unsafe method.
 func (c *Conn) anyUnsafe() bool {

@@ -24,10 +24,7 @@ func readFirst(body io.Reader, req *http1.Request, bound int) (io.Reader, error)
 	if !req.HasBody() {
 		return body, nil
 	}
-	n := bound
-	if !req.Chunked && req.ContentLength < int64(bound) {
-		n = int(req.ContentLength)
-	}
+	n := req.BodyBuffer(bound)
 	buf := make([]byte, 0, min(n, 4<<10))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
