@@ -2,98 +2,146 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"lbws/shared/loop"
+	"lbws/shared/sock"
 )
 
-// server is one poll(2) loop: the shared connection state machine and
-// the connections watched in the current turn.
+// readSize is the size of the loop's read buffer: every read of every
+// connection lands in it, and the connection copies out only an
+// unfinished head.
+const readSize = 64 << 10
+
+// server is one poll(2) loop: the listening socket, the shared
+// connection state machines (loop.Loop), and this turn's pollfds.
 type server struct {
-	*loop.Loop
+	loop   *loop.Loop
+	log    *log.Logger
+	lfd    int       // the listening socket, non-blocking; -1 once closed
+	paused time.Time // accepting is paused until then (out of descriptors)
+	buf    []byte    // every read lands here
+
 	fds     []unix.PollFd // this turn's pollfds: wake-up, listener, then one per connection
 	watched []*loop.Conn  // the connection of each pollfd after the first two
 }
 
+// !+serve
+
 // serve runs the poll loop on the listening socket lfd until stop is
 // closed and the requests in flight have finished; then it returns nil.
-// It returns an error only if the listening socket or poll itself
-// fails. serve owns lfd.
+// It returns an error only if the listening socket or poll itself fails.
+// serve owns lfd.
 func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
-	w, err := loop.NewPipeWaker()
+	s, err := newServer(lfd, cfg)
 	if err != nil {
+		unix.Close(lfd)
 		return err
 	}
-	l, err := loop.New(lfd, w, cfg)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer l.Close()
-	l.StopOn(stop)
-	s := &server{Loop: l}
-	for !l.Finished() {
-		if err := s.wait(); err != nil {
+	defer s.closeAll()
+	s.loop.StopOn(stop)
+	for !s.loop.Finished() {
+		if err := s.turn(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// wait runs one turn: build the pollfds from what every connection
-// wants, block in poll until something is ready or the next deadline,
-// then hand each ready descriptor to the loop.
-func (s *server) wait() error {
+// !-serve
+
+// newServer makes the loop for the listening socket lfd, which it makes
+// non-blocking: accept must return EAGAIN, not block, once the queue is
+// empty. Workers wake the loop through a pipe.
+func newServer(lfd int, cfg loop.Config) (*server, error) {
+	addr, err := sock.LocalAddr(lfd)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(lfd, true); err != nil {
+		return nil, fmt.Errorf("listening socket: %w", err)
+	}
+	w, err := loop.NewPipeWaker()
+	if err != nil {
+		return nil, err
+	}
+	l, err := loop.New(addr, w, cfg)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	lg := cfg.Log
+	if lg == nil {
+		lg = log.New(io.Discard, "", 0)
+	}
+	return &server{loop: l, log: lg, lfd: lfd, buf: make([]byte, readSize)}, nil
+}
+
+// !+turn
+
+// turn runs one turn of the loop: build the pollfds from what every
+// connection wants, block in poll until something is ready or the next
+// deadline, do what the workers and the timers changed, then what poll
+// reported.
+func (s *server) turn() error {
 	s.interest()
-	if _, err := unix.Poll(s.fds, msec(s.Timeout())); err != nil {
-		if err == unix.EINTR {
-			return nil
-		}
+	wait := s.loop.Begin()
+	_, err := unix.Poll(s.fds, msec(s.timeout(wait.Timeout)))
+	for _, c := range wait.End() {
+		s.drive(c, false)
+	}
+	if s.loop.Stopping() {
+		s.closeListener()
+	}
+	switch {
+	case err == unix.EINTR:
+		return nil // a signal: revents are not set
+	case err != nil:
 		return fmt.Errorf("poll: %w", err)
 	}
-	s.OnWake() // finished work, whether or not the pipe woke poll
-	if s.fds[1].Revents != 0 {
-		if _, err := s.Accept(); err != nil {
+	if s.fds[1].Revents != 0 && s.lfd >= 0 {
+		if err := s.accept(); err != nil {
 			return err
 		}
 	}
 	for i, c := range s.watched {
-		ev := s.fds[i+2].Revents
-		if ev&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0 {
-			s.onReadable(c)
-		}
-		if ev&unix.POLLOUT != 0 {
-			s.onWritable(c)
+		if ev := s.fds[i+2].Revents; ev != 0 {
+			s.ready(c, ev&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0)
 		}
 	}
-	s.Expire()
 	return nil
 }
 
-// interest fills the pollfds: the wake-up pipe, the listening socket
-// (skipped while not accepting), and each connection with the
-// events of its Want. poll has no limit on descriptor numbers, but like
-// select it keeps no interest between calls: every turn passes the whole
-// array, and the kernel and the loop both scan all of it, O(n) per call.
+// !-turn
+
+// !+interest
+
+// interest fills this turn's pollfds: the wake-up pipe, the listening
+// socket while accepting, and each connection with the events its Want
+// asks for. poll keeps no interest between calls: every turn passes the
+// whole array, and the kernel checks every entry, which is why poll is
+// O(n) per call.
 func (s *server) interest() {
 	lfd := int32(-1) // poll skips a negative descriptor
-	if s.Accepting() {
-		lfd = int32(s.ListenFd())
+	if s.accepting() {
+		lfd = int32(s.lfd)
 	}
 	s.fds = append(s.fds[:0],
-		unix.PollFd{Fd: int32(s.WakeFd()), Events: unix.POLLIN},
+		unix.PollFd{Fd: int32(s.loop.WakeFd()), Events: unix.POLLIN},
 		unix.PollFd{Fd: lfd, Events: unix.POLLIN})
 	s.watched = s.watched[:0]
-	for _, c := range s.Conns() {
+	for _, c := range s.loop.Conns() {
 		s.fds = append(s.fds, unix.PollFd{Fd: int32(c.Fd()), Events: events(c.Want())})
 		s.watched = append(s.watched, c)
 	}
 }
 
-// events translates a Want into poll events. The zero Want asks for
-// nothing; poll still reports an error or a hang-up.
+// events translates a Want into poll's events. POLLHUP and POLLERR need
+// no asking: poll reports them always.
 func events(w loop.Want) int16 {
 	var ev int16
 	if w&loop.Read != 0 {
@@ -105,19 +153,34 @@ func events(w loop.Want) int16 {
 	return ev
 }
 
-// onReadable passes a readable connection to the loop. What it wants
-// next needs no translation here: the next turn's interest reads it.
-func (s *server) onReadable(c *loop.Conn) { s.OnReadable(c) }
+// !-interest
 
-// onWritable passes a writable connection to the loop.
-func (s *server) onWritable(c *loop.Conn) { s.OnWritable(c) }
+// timeout is how long poll may block: the loop's timeout, or less if
+// accepting resumes sooner.
+func (s *server) timeout(d time.Duration) time.Duration {
+	if p := time.Until(s.paused); s.lfd >= 0 && p > 0 && (d < 0 || p < d) {
+		return p
+	}
+	return d
+}
 
-// msec converts the loop's timeout for poll: -1 blocks until a
-// descriptor is ready. It rounds up, so poll does not wake just before a
-// deadline and spin until it passes.
+// msec converts a timeout for poll, rounding up so a deadline is never
+// missed by a wake-up a little early; -1 blocks until a descriptor is
+// ready.
 func msec(d time.Duration) int {
 	if d < 0 {
 		return -1
 	}
 	return int((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// closeAll ends the loop: every connection still open is closed
+// (requests still running are abandoned), then the listening socket, the
+// loop's waker and its workers.
+func (s *server) closeAll() {
+	for _, c := range s.loop.Conns() {
+		unix.Close(c.Fd())
+	}
+	s.loop.Close()
+	s.closeListener()
 }

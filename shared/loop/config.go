@@ -115,32 +115,13 @@ type Config struct {
 	// Limits.MaxBody, means Limits.MaxBody.
 	MaxInlineBody int64
 
-	// Fit, if set, is called with each descriptor Accept gets, for a
-	// readiness API that cannot watch every descriptor (select's
-	// FD_SETSIZE). It returns the descriptor to use (fd itself, or a copy
-	// of it at a lower number, having closed fd), or an error if the
-	// stage cannot watch the connection yet; fd stays open then. The loop
-	// holds that connection unwatched, with its request waiting in the
-	// socket, stops accepting, so that new connections wait in the
-	// kernel's listen queue, ends keep-alive on the connections that
-	// begin a request meanwhile, so that those waiting get their turn,
-	// and logs the error at most once a second.
-	// It calls Fit again after every wait (without blocking, once it has
-	// closed a connection; at least every heldRetry otherwise) until it
-	// succeeds; the connection then joins Conns and accepting resumes. A
-	// stage that sets Fit builds its interest from Conns every turn.
-	Fit func(fd int) (int, error)
-	// Edge: the stage's readiness API is edge-triggered, so the loop
-	// reads, writes and accepts until EAGAIN each time it is told.
-	Edge bool
-
 	// Verbose logs one line per request: client, method, target, status,
 	// body bytes, time.
 	Verbose bool
 	// Log receives the loop's lines; nil discards them.
 	Log *log.Logger
 	// Turns, if set, counts the loop's readiness waits (calls of
-	// Timeout), for tests and measurements that check a loop does not
+	// Begin), for tests and measurements that check a loop does not
 	// spin. Loops may share one counter.
 	Turns *atomic.Int64
 }

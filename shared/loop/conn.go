@@ -11,18 +11,26 @@ import (
 	"lbws/shared/http1"
 )
 
-// Conn is one client connection of a loop: the state machine that turns
-// readiness into reads, requests, responses and writes. Only the loop's
-// goroutine touches it, except posted (see Loop.post).
+// !+conn
+
+// Conn is one client connection as a state machine that takes bytes and
+// gives bytes: the stage reads the socket and passes what it read to
+// Received (or ReceivedEOF), writes Output and reports it with Sent, and
+// asks Want what to do next. The connection parses the requests, runs
+// their apps, queues the responses in request order and applies
+// backpressure through Want; it never calls read(2), write(2), close(2)
+// or a readiness API, so it can be tested with plain function calls.
+// Only the loop's goroutine touches it, except posted (see Loop.post).
 //
 // What an idle keep-alive connection holds: this struct and its socket.
-// No goroutine, no read buffer (reads land in the loop's scratch buffer,
-// and only an unfinished head is copied out, into a pooled buffer), no
-// parser (pooled, taken at a head's first byte), no output buffer (pooled,
-// given back once written), and one entry in the loop's timer heap.
+// No goroutine, no read buffer (the stage reads into one buffer per
+// loop, and only an unfinished head is copied out, into a pooled
+// buffer), no parser (pooled, taken at a head's first byte), no output
+// buffer (pooled, given back once written), and one entry in the loop's
+// timer heap.
 type Conn struct {
 	l      *Loop  // the loop that owns it
-	fd     int    // the socket; still the number after close, for the stage's bookkeeping
+	fd     int    // the stage's descriptor number: a name in the loop's tables, never used for I/O
 	remote string // the client's address, REMOTE_ADDR
 
 	// Watched is the interest the stage's readiness API holds for this
@@ -31,7 +39,8 @@ type Conn struct {
 	// it differs. The loop never reads it.
 	Watched Want
 
-	want   Want          // what it waits for, as last answered
+	want   Want          // what it asks of the stage, set by update
+	phase  Phase         // where it is, set by update
 	in     *buffer       // received bytes not yet used: an unfinished head, or input waiting for room
 	parser *http1.Parser // the head being parsed; nil between requests
 	body   *bodyIn       // the request body being received; nil between requests
@@ -41,24 +50,28 @@ type Conn struct {
 
 	fresh     bool // no byte received yet: the header timeout runs from the accept
 	eof       bool // the client shut down its sending side
-	noMore    bool // no further requests: close once the queue is written
-	lingering bool // the sending side is shut down; reading until the client closes
-	unread    bool // readiness was reported and the socket not yet read to EAGAIN
-	closed    bool // the descriptor is closed
+	noMore    bool // no further requests: end once the queue is written
+	lingering bool // the last response is out: half-close, then read until the client closes
+	shut      bool // lingering, and the stage has shut down the sending side
+	closing   bool // released: the stage must close the descriptor
+	closed    bool // the stage has closed the descriptor
 	lingered  int  // bytes discarded while lingering
 
-	// Deadlines in loop time (Loop.clock); zero when not running.
+	// Deadlines in loop time (Loop.clock); zero when not running. The
+	// phase picks the one in force (Phase).
 	headBy   int64 // the head must be complete (408)
 	bodyBy   int64 // the body must be complete (408)
 	writeBy  int64 // the client must take some output (close)
 	idleBy   int64 // the next request must begin (close)
 	lingerBy int64 // the lingering close ends
-	due      int64 // the earliest of those in force: the timer heap's key
+	due      int64 // the deadline of the phase: the timer heap's key
 	ti       int   // index in the timer heap, -1 if not in it
 	li       int   // index in the loop's connection list
 
 	posted atomic.Bool // in the loop's ready list (set by workers)
 }
+
+// !-conn
 
 // bodyIn is a request body while it arrives.
 type bodyIn struct {
@@ -69,91 +82,125 @@ type bodyIn struct {
 	discard bool              // its app is done with it: decode and drop the rest
 }
 
-// Fd returns the connection's descriptor number (also after it closed).
+// Fd returns the descriptor number the stage gave Open.
 func (c *Conn) Fd() int { return c.fd }
 
-// Want returns what the connection waits for, as last answered.
+// Want returns what the connection asks of the stage next.
 func (c *Conn) Want() Want { return c.want }
 
-// Closed reports whether the loop has closed the connection.
-func (c *Conn) Closed() bool { return c.closed }
+// Phase returns where the connection is (see Phase).
+func (c *Conn) Phase() Phase { return c.phase }
 
 // RemoteAddr returns the client's address.
 func (c *Conn) RemoteAddr() string { return c.remote }
 
-// !+readsocket
+// !+events
 
-// readSocket reads while the connection wants to: once in a
-// level-triggered loop (the API reports it again if more is there), until
-// EAGAIN in an edge-triggered one (it will not: a readiness edge that is
-// not read to EAGAIN is never reported again, and the connection would
-// stall). It reports whether it read anything or hit the end of file. If
-// it stops early for backpressure, c.unread stays set and advance reads
-// on once there is room.
-func (c *Conn) readSocket() bool {
-	l := c.l
-	did := false
-	for !c.closed && c.wantsRead() {
-		n, err := l.sys.read(c.fd, l.scratch)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			c.unread = false
-			return did
-		case err != nil:
-			c.fail("read", err)
-			return true
-		case n == 0:
-			c.unread = false
-			c.gotEOF()
-			return true
-		}
-		did = true
-		if c.lingering {
-			c.lingered += n
-			if c.lingered > lingerBytes {
-				c.close()
-				return true
-			}
-		} else {
-			c.feed(l.scratch[:n])
-		}
-		if !l.cfg.Edge {
-			c.unread = false
-			return true
-		}
-	}
-	return did
-}
-
-// !-readsocket
-
-// probe handles a readiness report for a connection that wants no read:
-// an error or a hang-up, which poll and epoll report whatever was asked.
-// It must settle the report at once: level-triggered, it comes again at
-// every wait, and a connection waiting for its app would spin the loop
-// until the app returns. A pending error (a reset) closes the connection:
-// SO_ERROR reads it even when request bytes are still queued, which a
-// peek would return first. An end of file is noted; reported again with
-// nothing new, it is a hang-up in both directions, and the connection
-// closes.
-func (c *Conn) probe() {
-	if err := c.l.sys.sockErr(c.fd); err != nil {
-		c.fail("read", err)
+// Received takes bytes the stage read from the socket. The connection
+// uses what it can at once (a whole request is parsed where it lies,
+// and its app started) and copies only the rest, so p is the stage's to
+// reuse when Received returns. The stage reads only while Want has
+// Read.
+func (c *Conn) Received(p []byte) {
+	if c.closing {
 		return
 	}
-	n, err := c.l.sys.peek(c.fd)
-	switch {
-	case err == unix.EAGAIN || err == unix.EINTR:
-	case err != nil:
-		c.fail("read", err)
-	case n == 0 && c.eof:
+	if c.lingering {
+		c.lingered += len(p)
+		if c.lingered > lingerBytes {
+			c.close()
+		}
+	} else {
+		c.feed(p)
+	}
+	c.settle()
+}
+
+// ReceivedEOF takes the end of file: the client shut down its sending
+// side. Requests already received are still answered. Reported a second
+// time with nothing new (a hang-up that poll or epoll reports while the
+// connection waits for its app), it is a hang-up in both directions, and
+// the connection closes.
+func (c *Conn) ReceivedEOF() {
+	if c.closing {
+		return
+	}
+	if c.eof {
 		c.close()
-	case n == 0:
+	} else {
 		c.gotEOF()
 	}
+	c.settle()
 }
+
+// Output returns the response bytes to write next; empty unless Want has
+// Write. The slice is the connection's: report what the socket took
+// with Sent before anything else.
+func (c *Conn) Output() []byte {
+	if c.out == nil {
+		return nil
+	}
+	return c.out.b[c.outOff:]
+}
+
+// Sent reports that the socket took the first n bytes of Output.
+func (c *Conn) Sent(n int) {
+	if c.closing || n <= 0 {
+		return
+	}
+	c.outOff += n
+	if c.outPending() == 0 {
+		putBuffer(c.out)
+		c.out, c.outOff, c.writeBy = nil, 0, 0
+	} else {
+		c.writeBy = c.l.clock() + int64(c.l.cfg.WriteTimeout) // progress
+	}
+	c.settle()
+}
+
+// HalfClosed reports that the stage shut down the sending side, as Want
+// HalfClose asked, with shutdown's error. The lingering close follows:
+// Want asks to read until the client closes.
+func (c *Conn) HalfClosed(err error) {
+	if c.closing {
+		return
+	}
+	if err != nil {
+		c.close()
+	}
+	c.shut = true
+	c.update()
+}
+
+// Failed reports that a read or write failed with err: the connection
+// is closed. It is logged once: always if unexpected, with Verbose only
+// if the client reset the connection or went away.
+func (c *Conn) Failed(op string, err error) {
+	if c.closing {
+		return
+	}
+	l := c.l
+	gone := errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE)
+	if !gone || l.cfg.Verbose {
+		l.log.Printf("%s: %s: %v", c.remote, op, err)
+	}
+	c.close()
+	c.update()
+}
+
+// Closed reports that the stage has closed the descriptor, as Want
+// Close asked: the loop forgets the connection (Phase Closed), and the
+// descriptor number may be reused.
+func (c *Conn) Closed() {
+	if c.closed {
+		return
+	}
+	c.closing, c.closed = true, true
+	c.l.forget(c)
+	c.update()
+}
+
+// !-events
 
 // !+feed
 
@@ -163,7 +210,7 @@ func (c *Conn) feed(data []byte) {
 	c.fresh = false
 	if c.in == nil {
 		used := c.consume(data)
-		if used < len(data) && !c.closed {
+		if used < len(data) && !c.closing {
 			c.in = getBuffer(len(data) - used)
 			c.in.b = append(c.in.b[:0], data[used:]...)
 		}
@@ -199,7 +246,7 @@ func (c *Conn) consumeIn() bool {
 // so the parser's offsets stay valid when the rest arrives.
 func (c *Conn) consume(buf []byte) int {
 	off := 0
-	for off < len(buf) && !c.closed {
+	for off < len(buf) && !c.closing {
 		if c.body != nil {
 			n, more := c.feedBody(buf[off:])
 			off += n
@@ -252,7 +299,7 @@ func (c *Conn) parseHead(b []byte) (n int, ok bool) {
 		if !errors.As(err, &perr) {
 			perr = &http1.Error{Status: 400, Reason: err.Error()}
 		}
-		l.logf(l.cfg.Verbose, "%s - - %d %s", c.remote, perr.Status, perr.Reason)
+		l.verbosef("%s - - %d %s", c.remote, perr.Status, perr.Reason)
 		c.answer(newSlot(c), perr.Status, perr.Reason)
 		c.dropParser()
 		return len(b), false
@@ -365,7 +412,7 @@ func (c *Conn) bodyFailed(err error) {
 	if errors.Is(err, errClientGone) {
 		// The client's doing, not the server's or the app's: logged
 		// only with -v, like any client that goes away.
-		c.l.logf(c.l.cfg.Verbose, "%s: %v", c.remote, err)
+		c.l.verbosef("%s: %v", c.remote, err)
 	}
 	switch {
 	case bi.discard:
@@ -417,7 +464,7 @@ func (c *Conn) outPending() int {
 // wantsRead reports whether the connection should read now.
 func (c *Conn) wantsRead() bool {
 	switch {
-	case c.closed:
+	case c.closing:
 		return false
 	case c.lingering:
 		return true
@@ -433,87 +480,45 @@ func (c *Conn) wantsRead() bool {
 	return c.canParse() && (c.in == nil || c.parser != nil)
 }
 
-// !+advance
+// !+settle
 
-// advance does everything the connection can do: read what readiness
-// reported, parse input that was waiting for room, move finished response bytes
-// into the output buffer, write them, start requests held back for their
-// turn (startHeld), and start a lingering close once the last response
-// is out.
-func (c *Conn) advance() {
-	for !c.closed {
+// settle does everything the connection can do without the stage: parse
+// input that waited for room, move finished response bytes into the
+// output buffer, start requests held back for their turn (startHeld),
+// and end the connection once nothing is left to answer. Then it works
+// out what it wants next (update).
+func (c *Conn) settle() {
+	for !c.closing {
 		progress := false
-		if c.unread && c.wantsRead() && c.readSocket() {
-			progress = true
-		}
 		if c.in != nil && (c.body != nil || c.canParse()) && c.consumeIn() {
 			progress = true
 		}
 		if c.pull() {
 			progress = true
 		}
-		if c.outPending() > 0 && c.flush() {
-			progress = true
-		}
 		if c.startHeld() {
 			progress = true
 		}
-		// A step may make the connection want to read without using a
-		// byte (the parser taking an unfinished head out of c.in): read
-		// then too, as long as the socket may hold bytes.
-		if !progress && !(c.unread && c.wantsRead()) {
+		if !progress {
 			break
 		}
 	}
-	if !c.closed && !c.lingering && c.noMore && len(c.slots) == 0 && c.outPending() == 0 && c.body == nil {
+	if !c.closing && !c.lingering && c.noMore && len(c.slots) == 0 && c.outPending() == 0 && c.body == nil {
 		c.endGracefully()
 	}
+	c.update()
 }
 
-// !-advance
+// !-settle
 
-// flush writes pending output until it is all written or the socket
-// takes no more. It reports whether any byte was written.
-func (c *Conn) flush() bool {
-	l := c.l
-	wrote := false
-	for c.outPending() > 0 {
-		n, err := l.sys.write(c.fd, c.out.b[c.outOff:])
-		if n > 0 {
-			c.outOff += n
-			wrote = true
-		}
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			if wrote {
-				c.writeBy = l.clock() + int64(l.cfg.WriteTimeout)
-			}
-			return wrote
-		case err != nil:
-			c.fail("write", err)
-			return wrote
-		case n == 0:
-			c.fail("write", errors.New("wrote 0 bytes"))
-			return wrote
-		}
-	}
-	putBuffer(c.out)
-	c.out, c.outOff, c.writeBy = nil, 0, 0
-	return wrote
-}
-
-// endGracefully closes a connection that has nothing left to answer: at
+// endGracefully ends a connection that has nothing left to answer: at
 // once if the client has closed its side, else by a lingering close, so
 // bytes the client sent that were never read cannot reset the connection
-// before the client has read the last response (RFC 9112 9.6).
+// before the client has read the last response (RFC 9112 9.6): the
+// stage shuts down the sending side, then reads and discards until the
+// client closes.
 func (c *Conn) endGracefully() {
 	if c.eof {
-		c.close()
-		return
-	}
-	if err := c.l.sys.shutdownWrite(c.fd); err != nil {
 		c.close()
 		return
 	}
@@ -525,11 +530,53 @@ func (c *Conn) endGracefully() {
 
 // !+update
 
-// update computes what the connection wants next and its next deadline.
-func (c *Conn) update() Want {
-	if c.closed {
-		c.want = Close
+// update works out the connection's phase, what it wants, and the
+// deadline in force.
+func (c *Conn) update() {
+	from := c.phase
+	c.phase = c.currentPhase()
+	c.want = c.currentWant()
+	if c.phase != from {
+		c.enter(from)
+	}
+	c.l.timers.set(c, c.deadline())
+}
+
+// !-update
+
+// currentPhase names the connection's state (see Phase for the order).
+func (c *Conn) currentPhase() Phase {
+	switch {
+	case c.closed:
+		return Closed
+	case c.closing:
+		return Closing
+	case c.lingering:
+		return Lingering
+	case c.outPending() > 0:
+		return Writing
+	case c.body != nil:
+		return Body
+	case c.parser != nil || c.fresh:
+		return Head
+	case len(c.slots) > 0 || c.in != nil:
+		return App
+	}
+	return Idle
+}
+
+// currentWant is what the connection asks of the stage in its state.
+func (c *Conn) currentWant() Want {
+	switch c.phase {
+	case Closed:
+		return 0
+	case Closing:
 		return Close
+	case Lingering:
+		if !c.shut {
+			return HalfClose
+		}
+		return Read
 	}
 	var w Want
 	if c.outPending() > 0 {
@@ -538,102 +585,80 @@ func (c *Conn) update() Want {
 	if c.wantsRead() {
 		w |= Read
 	}
-	c.want = w
-	c.schedule()
 	return w
 }
 
-// !-update
-
-// idle reports whether the connection is between requests: nothing
-// received, nothing to answer.
-func (c *Conn) idle() bool {
-	return !c.fresh && !c.lingering && c.parser == nil && c.in == nil && c.body == nil &&
-		len(c.slots) == 0 && c.outPending() == 0
-}
-
-// schedule sets the connection's deadlines for its state and puts the
-// earliest in the timer heap.
-func (c *Conn) schedule() {
+// enter starts the deadlines that run from the moment a phase begins,
+// and reports the move to the loop's tests.
+func (c *Conn) enter(from Phase) {
 	l := c.l
-	if c.outPending() > 0 && c.writeBy == 0 {
+	switch c.phase {
+	case Writing:
 		c.writeBy = l.clock() + int64(l.cfg.WriteTimeout)
-	}
-	if idle := c.idle(); idle && c.idleBy == 0 {
+	case Idle:
 		c.idleBy = l.clock() + int64(l.cfg.IdleTimeout)
-	} else if !idle {
-		c.idleBy = 0
 	}
-	var due int64
-	pick := func(t int64) {
-		if t != 0 && (due == 0 || t < due) {
-			due = t
-		}
+	if l.onPhase != nil {
+		l.onPhase(c, from, c.phase)
 	}
-	if c.lingering {
-		pick(c.lingerBy)
-	} else {
-		if c.outPending() > 0 {
-			pick(c.writeBy)
-		}
-		if c.body != nil {
-			pick(c.bodyBy)
-		}
-		if c.parser != nil || c.fresh {
-			pick(c.headBy)
-		}
-		pick(c.idleBy)
-	}
-	l.timers.set(c, due)
 }
 
-// expire handles the connection's deadline, which has passed.
-func (c *Conn) expire(now int64) {
+// deadline returns the deadline of the connection's phase, 0 if none.
+func (c *Conn) deadline() int64 {
+	switch c.phase {
+	case Head:
+		return c.headBy
+	case Body:
+		return c.bodyBy
+	case Writing:
+		return c.writeBy
+	case Idle:
+		return c.idleBy
+	case Lingering:
+		return c.lingerBy
+	}
+	return 0
+}
+
+// expire handles the deadline of the connection's phase, which has
+// passed.
+func (c *Conn) expire() {
 	l := c.l
-	switch {
-	case c.lingering && now >= c.lingerBy:
+	switch c.phase {
+	case Lingering, Idle:
 		c.close()
-	case c.outPending() > 0 && now >= c.writeBy:
-		l.logf(true, "%s: the client took no response byte for %v: closing", c.remote, l.cfg.WriteTimeout)
+	case Writing:
+		l.log.Printf("%s: the client took no response byte for %v: closing", c.remote, l.cfg.WriteTimeout)
 		c.close()
-	case c.body != nil && now >= c.bodyBy:
-		l.logf(true, "%s: request body not received within %v: 408", c.remote, l.cfg.BodyTimeout)
+	case Body:
+		l.log.Printf("%s: request body not received within %v: 408", c.remote, l.cfg.BodyTimeout)
 		c.bodyFailed(fmt.Errorf("loop: request body not received within %v: %w", l.cfg.BodyTimeout, os.ErrDeadlineExceeded))
-	case c.fresh && now >= c.headBy:
-		// Connected and sent nothing: nothing to answer.
-		c.close()
-	case c.parser != nil && now >= c.headBy:
+	case Head:
+		if c.fresh {
+			c.close() // connected and sent nothing: nothing to answer
+			break
+		}
 		got := 0
 		if c.in != nil {
 			got = len(c.in.b)
 		}
-		l.logf(true, "%s: no complete request head within %v (%d bytes received): 408", c.remote, l.cfg.HeaderTimeout, got)
+		l.log.Printf("%s: no complete request head within %v (%d bytes received): 408", c.remote, l.cfg.HeaderTimeout, got)
 		c.dropParser()
 		c.dropIn()
 		c.answer(newSlot(c), 408, "no complete request head within "+l.cfg.HeaderTimeout.String())
-	case c.idleBy != 0 && now >= c.idleBy:
-		c.close()
 	}
+	c.settle()
 }
 
-// fail closes the connection after a read or write error, logged once:
-// always if it is unexpected, with -v if the client reset or left.
-func (c *Conn) fail(op string, err error) {
-	l := c.l
-	gone := errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE)
-	l.logf(!gone || l.cfg.Verbose, "%s: %s: %v", c.remote, op, err)
-	c.close()
-}
-
-// close closes the connection now: pending work is abandoned (a worker
+// close releases the connection: pending work is abandoned (a worker
 // still running finds its connection gone), buffers go back to their
-// pools, the descriptor is closed, and the loop forgets it.
+// pools, its timer stops, and it asks the stage to close the descriptor
+// (Want Close).
 func (c *Conn) close() {
-	if c.closed {
+	if c.closing {
 		return
 	}
-	l := c.l
-	c.closed, c.want = true, Close
+	c.closing = true
 	if c.body != nil && c.body.pipe != nil {
 		c.body.pipe.finish(errClientGone)
 	}
@@ -646,8 +671,4 @@ func (c *Conn) close() {
 	c.dropParser()
 	putBuffer(c.out)
 	c.out, c.outOff = nil, 0
-	l.forget(c)
-	if err := l.sys.close(c.fd); err != nil {
-		l.logf(true, "%s: close: %v", c.remote, err)
-	}
 }

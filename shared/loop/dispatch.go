@@ -33,10 +33,10 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		// request on the connection.
 		c.noMore = true
 	}
-	if l.held.on {
-		// A connection waits for a descriptor the stage can watch
-		// (Config.Fit): end keep-alive, so that the connections waiting
-		// for one, held or in the listen queue, get their turn.
+	if !l.keepAlive {
+		// The stage is short of descriptors (SetKeepAlive): end
+		// keep-alive, so that the connections waiting for one get their
+		// turn.
 		c.noMore = true
 	}
 	s.opt.Close = c.noMore || l.stopping
@@ -337,7 +337,7 @@ func busyResponse(why string) []byte {
 func (c *Conn) pull() bool {
 	l := c.l
 	progress := false
-	for len(c.slots) > 0 && !c.closed {
+	for len(c.slots) > 0 && !c.closing {
 		room := l.cfg.OutputBuffer - c.outPending()
 		if room <= 0 {
 			break
@@ -418,10 +418,10 @@ func (c *Conn) retire(s *slot) {
 		c.slots = c.slots[:0:0]
 	}
 	if l.cfg.Verbose && s.method != "" {
-		l.logf(true, "%s %s %s %d %dB %v", c.remote, s.method, s.target, s.res.Status, s.res.Bytes, time.Since(s.start).Round(10*time.Microsecond))
+		l.log.Printf("%s %s %s %d %dB %v", c.remote, s.method, s.target, s.res.Status, s.res.Bytes, time.Since(s.start).Round(10*time.Microsecond))
 	}
 	if s.resErr != nil {
-		l.logf(l.cfg.Verbose, "%s %s %s: %v", c.remote, s.method, s.target, s.resErr)
+		l.verbosef("%s %s %s: %v", c.remote, s.method, s.target, s.resErr)
 	}
 	if s.res.KeepAlive && s.resErr == nil && !s.mustClose {
 		return
@@ -482,7 +482,7 @@ func (b *burst) hit(l *Loop, format string, args ...any) {
 	if b.n > 1 {
 		format += fmt.Sprintf(" (%d times since the last line)", b.n)
 	}
-	l.logf(true, format, args...)
+	l.log.Printf(format, args...)
 	b.last, b.n = now, 0
 }
 

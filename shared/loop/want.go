@@ -4,31 +4,34 @@ import "strings"
 
 // !+want
 
-// Want is what a connection waits for next, as its handlers (OnReadable,
-// OnWritable, and the wake-up and timer handlers) answer it. A stage
-// translates it into its own readiness API: a bit in an fd_set, the
-// events of a pollfd, an epoll_ctl MOD.
+// Want is what a connection asks of the stage next. Read and Write are
+// readiness to wait for (a bit in an fd_set, the events of a pollfd or
+// an epoll registration); HalfClose and Close are system calls to make
+// now, each reported back (Conn.HalfClosed, Conn.Closed).
 //
-// The zero Want means the connection waits for its application (a worker
-// is running the request) and needs no readiness event; its descriptor
-// stays registered. Close means the loop has closed the connection:
-// forget it.
+// The zero Want means the connection waits for its application (a
+// worker is running the request) and needs no readiness event.
 type Want uint8
 
-// The wants. Read and Write combine; Close stands alone.
+// The wants. Read and Write combine; HalfClose and Close stand alone.
 const (
-	// Read: the connection wants to read (a request, a body, or the end
-	// of a lingering close).
+	// Read: read the socket and pass what comes to Received, or the end
+	// of file to ReceivedEOF (a request, a body, or the end of a
+	// lingering close).
 	Read Want = 1 << iota
-	// Write: the connection has response bytes the socket did not take.
+	// Write: write Output and report what the socket took with Sent.
 	Write
-	// Close: the connection is closed and its descriptor released.
+	// HalfClose: shut down the sending side (shutdown(2), SHUT_WR) and
+	// report it with HalfClosed; the lingering close follows.
+	HalfClose
+	// Close: close the descriptor and report it with Closed.
 	Close
 )
 
 // !-want
 
-// String returns "read|write", "close", or "wait" for the zero Want.
+// String returns "read|write", "half-close", "close", or "wait" for the
+// zero Want.
 func (w Want) String() string {
 	if w == 0 {
 		return "wait"
@@ -37,7 +40,7 @@ func (w Want) String() string {
 	for _, x := range []struct {
 		bit  Want
 		name string
-	}{{Read, "read"}, {Write, "write"}, {Close, "close"}} {
+	}{{Read, "read"}, {Write, "write"}, {HalfClose, "half-close"}, {Close, "close"}} {
 		if w&x.bit != 0 {
 			parts = append(parts, x.name)
 		}

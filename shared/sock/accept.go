@@ -13,7 +13,7 @@ func Accept(lfd int) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sock: accept: %w", err)
 	}
-	return NewConn(fd, addrString(sa)), nil
+	return NewConn(fd, AddrString(sa)), nil
 }
 
 // AcceptNonblock is Accept for readiness loops: the new descriptor is
@@ -24,5 +24,5 @@ func AcceptNonblock(lfd int) (fd int, remote string, err error) {
 	if err != nil {
 		return -1, "", fmt.Errorf("sock: accept: %w", err)
 	}
-	return fd, addrString(sa), nil
+	return fd, AddrString(sa), nil
 }

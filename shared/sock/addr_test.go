@@ -64,8 +64,8 @@ func TestIPv6ZoneKept(t *testing.T) {
 		}
 	}
 	sa := &unix.SockaddrInet6{Port: 80, Addr: netip.MustParseAddr("fe80::1").As16(), ZoneId: uint32(lo.Index)}
-	if got, want := addrString(sa), "[fe80::1%"+lo.Name+"]:80"; got != want {
-		t.Errorf("addrString = %q; want %q", got, want)
+	if got, want := AddrString(sa), "[fe80::1%"+lo.Name+"]:80"; got != want {
+		t.Errorf("AddrString = %q; want %q", got, want)
 	}
 	if _, err := Listen("[fe80::1%no-such-interface]:0"); err == nil {
 		t.Error("Listen with an unknown zone succeeded")

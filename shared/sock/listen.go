@@ -79,7 +79,7 @@ func LocalAddr(fd int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sock: getsockname: %w", err)
 	}
-	return addrString(sa), nil
+	return AddrString(sa), nil
 }
 
 // resolve turns "host:port" into an address and port. IP literals are
@@ -129,11 +129,11 @@ func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
 	return sa, nil
 }
 
-// addrString formats a socket address the way net does: "1.2.3.4:80",
+// AddrString formats a socket address the way net does: "1.2.3.4:80",
 // "[::1]:80", "[fe80::1%eth0]:80", and an IPv4 client of a dual-stack
 // listener ("[::ffff:1.2.3.4]:80" to the kernel) as "1.2.3.4:80". Other
 // families (a Unix socket) print as "?".
-func addrString(sa unix.Sockaddr) string {
+func AddrString(sa unix.Sockaddr) string {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"io"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/loop"
+)
+
+// !+ready
+
+// ready does what poll reported c ready for: reading (which includes a
+// hang-up or an error) or writing. Whatever the report, c may have
+// output to write: drive tries.
+func (s *server) ready(c *loop.Conn, readable bool) {
+	if c.Phase() == loop.Closed {
+		return // closed earlier in this turn
+	}
+	if readable && c.Want()&loop.Read == 0 {
+		s.probe(c)
+	}
+	s.drive(c, readable)
+}
+
+// !-ready
+
+// !+drive
+
+// drive does what c wants until it must wait for poll: write its output
+// (the socket usually has room, so a response goes out in the turn it
+// was made), read once if the socket was reported readable, shut down
+// the sending side, close. Each call reports to c what the kernel did,
+// and c's Want says what comes next.
+func (s *server) drive(c *loop.Conn, readable bool) {
+	for {
+		switch w := c.Want(); {
+		case w == loop.Close:
+			s.close(c)
+			return
+		case w == loop.HalfClose:
+			c.HalfClosed(unix.Shutdown(c.Fd(), unix.SHUT_WR))
+		case w&loop.Write != 0 && s.write(c):
+			// All written: c may want more now.
+		case w&loop.Read != 0 && readable:
+			s.read(c)
+			readable = false // level-triggered: poll reports it again if more is there
+		default:
+			return // it waits for poll, or for its app
+		}
+	}
+}
+
+// !-drive
+
+// !+read
+
+// read reads c's socket once into the loop's buffer and passes what it
+// got to c: bytes, the end of file, or the error.
+func (s *server) read(c *loop.Conn) {
+	for {
+		n, err := unix.Read(c.Fd(), s.buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+		case err != nil:
+			c.Failed("read", err)
+		case n == 0:
+			c.ReceivedEOF()
+		default:
+			c.Received(s.buf[:n])
+		}
+		return
+	}
+}
+
+// !-read
+
+// !+write
+
+// write writes c's output until the socket takes no more (EAGAIN) or c
+// has none left, and reports whether it wrote everything. A socket takes
+// what fits in its send buffer: a large response goes out over several
+// turns, each write taking part of it.
+func (s *server) write(c *loop.Conn) bool {
+	for c.Want()&loop.Write != 0 {
+		n, err := unix.Write(c.Fd(), c.Output())
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return false // poll says when it has room (POLLOUT)
+		case err != nil:
+			c.Failed("write", err)
+			return true
+		case n == 0:
+			c.Failed("write", io.ErrShortWrite)
+			return true
+		}
+		c.Sent(n)
+	}
+	return true
+}
+
+// !-write
+
+// !+probe
+
+// probe settles a readiness report for a connection that asked for no
+// read: a hang-up or an error, which poll reports whatever was asked.
+// Left as it is, poll reports it again at every call, and a connection
+// waiting for its app would spin the loop until the app returns. A
+// pending error (a reset) closes the connection: SO_ERROR reads it even
+// when request bytes are still queued, which a peek would return first.
+// An end of file is passed on; reported again with nothing new, the
+// connection closes (see Conn.ReceivedEOF).
+func (s *server) probe(c *loop.Conn) {
+	errno, err := unix.GetsockoptInt(c.Fd(), unix.SOL_SOCKET, unix.SO_ERROR)
+	switch {
+	case err != nil:
+		c.Failed("read", err)
+		return
+	case errno != 0:
+		c.Failed("read", unix.Errno(errno))
+		return
+	}
+	var b [1]byte
+	n, _, err := unix.Recvfrom(c.Fd(), b[:], unix.MSG_PEEK)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+	case err != nil:
+		c.Failed("read", err)
+	case n == 0:
+		c.ReceivedEOF()
+	}
+}
+
+// !-probe
+
+// !+close
+
+// close closes c's descriptor, as c asked, and tells c.
+func (s *server) close(c *loop.Conn) {
+	if err := unix.Close(c.Fd()); err != nil {
+		s.log.Printf("%s: close: %v", c.RemoteAddr(), err)
+	}
+	c.Closed()
+}
+
+// !-close
