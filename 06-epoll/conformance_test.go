@@ -20,12 +20,12 @@ func TestConformanceInline(t *testing.T) { looptest.Conformance(t, start, loop.C
 // TestConformanceEdge runs the suite edge-triggered (-edge), where every
 // read, write and accept must go on until EAGAIN.
 func TestConformanceEdge(t *testing.T) {
-	looptest.Conformance(t, start, loop.Config{Workers: 64, Edge: true})
+	looptest.Conformance(t, startEdge, loop.Config{Workers: 64})
 }
 
 // TestConformanceEdgeInline is -edge -workers 0.
 func TestConformanceEdgeInline(t *testing.T) {
-	looptest.Conformance(t, start, loop.Config{Workers: 0, Edge: true})
+	looptest.Conformance(t, startEdge, loop.Config{Workers: 0})
 }
 
 // TestConformanceLoops2 runs the suite against -loops 2: two loops, two

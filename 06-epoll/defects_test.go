@@ -19,7 +19,7 @@ func TestResetWhileWaiting(t *testing.T) {
 		if m.cfg.Workers == 0 {
 			continue // the app runs in the loop: nothing turns meanwhile
 		}
-		t.Run(m.name, func(t *testing.T) { looptest.ResetWhileWaiting(t, start, m.cfg) })
+		t.Run(m.name, func(t *testing.T) { looptest.ResetWhileWaiting(t, m.start, m.cfg) })
 	}
 }
 

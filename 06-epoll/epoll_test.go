@@ -23,13 +23,14 @@ import (
 
 // modes are the loop configurations the epoll tests run under.
 var modes = []struct {
-	name string
-	cfg  loop.Config
+	name  string
+	cfg   loop.Config
+	start looptest.StartFunc
 }{
-	{"level", loop.Config{Workers: 8}},
-	{"edge", loop.Config{Workers: 8, Edge: true}},
-	{"edge-inline", loop.Config{Workers: 0, Edge: true}},
-	{"level-inline", loop.Config{Workers: 0}},
+	{"level", loop.Config{Workers: 8}, start},
+	{"edge", loop.Config{Workers: 8}, startEdge},
+	{"edge-inline", loop.Config{Workers: 0}, startEdge},
+	{"level-inline", loop.Config{Workers: 0}, start},
 }
 
 // Edge-triggered epoll reports a descriptor once per change: a request
@@ -38,7 +39,7 @@ var modes = []struct {
 func TestRequestLargerThanOneRead(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			ts := start(t, m.cfg)
+			ts := m.start(t, m.cfg)
 			c := ts.Dial(t)
 			body := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
 			go fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
@@ -63,7 +64,7 @@ func TestPipelinedBurstInOnePacket(t *testing.T) {
 	const n = 100
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			ts := start(t, m.cfg)
+			ts := m.start(t, m.cfg)
 			c := ts.Dial(t)
 			var burst strings.Builder
 			pad := strings.Repeat("x", 2000) // 100 requests: 200 KB, three reads and more
@@ -195,7 +196,7 @@ func TestNoLeakAfter1000Connections(t *testing.T) {
 }
 
 func TestNoLeakAfter1000ConnectionsEdge(t *testing.T) {
-	looptest.NoLeakAfter1000(t, start, loop.Config{Workers: 16, Edge: true})
+	looptest.NoLeakAfter1000(t, startEdge, loop.Config{Workers: 16})
 }
 
 // At stop, idle connections close, a request in flight is answered, and

@@ -16,8 +16,17 @@ import (
 // start runs serve with cfg on 127.0.0.1:0 and stops it when the test
 // ends (see looptest.Start).
 func start(t *testing.T, cfg loop.Config) looptest.Server {
-	return looptest.Start(t, serve, cfg)
+	return looptest.Start(t, level, cfg)
 }
+
+// startEdge is start with an edge-triggered loop (-edge).
+func startEdge(t *testing.T, cfg loop.Config) looptest.Server {
+	return looptest.Start(t, edge, cfg)
+}
+
+// level and edge are serve for looptest, level- and edge-triggered.
+func level(stop <-chan struct{}, lfd int, cfg loop.Config) error { return serve(stop, lfd, cfg, false) }
+func edge(stop <-chan struct{}, lfd int, cfg loop.Config) error  { return serve(stop, lfd, cfg, true) }
 
 // startLoops runs serveLoops with n loops on a SO_REUSEPORT group at
 // 127.0.0.1:0, as main does, and stops them when the test ends.
@@ -39,7 +48,7 @@ func startLoops(t *testing.T, n int, cfg loop.Config) looptest.Server {
 	cfg.Verbose = true
 	stop := make(chan struct{})
 	done := make(chan error, 1)
-	go func() { done <- serveLoops(stop, lfds, cfg) }()
+	go func() { done <- serveLoops(stop, lfds, cfg, false) }()
 	var once sync.Once
 	stopFunc := func(t testing.TB) {
 		once.Do(func() {

@@ -11,7 +11,7 @@ import (
 // between loops. They share one worker pool (unless the app runs inline)
 // and stop together: when stop is closed, or when one of them fails. It
 // returns the first error.
-func serveLoops(stop <-chan struct{}, lfds []int, cfg loop.Config) error {
+func serveLoops(stop <-chan struct{}, lfds []int, cfg loop.Config, edge bool) error {
 	if cfg.Workers > 0 && cfg.Pool == nil {
 		cfg.Pool = loop.NewPool(cfg.Workers, cfg.Queue)
 		defer cfg.Pool.Close()
@@ -21,7 +21,7 @@ func serveLoops(stop <-chan struct{}, lfds []int, cfg loop.Config) error {
 	errc := make(chan error, len(lfds))
 	for _, lfd := range lfds {
 		go func() {
-			err := serve(quit, lfd, cfg)
+			err := serve(quit, lfd, cfg, edge)
 			if err != nil {
 				select {
 				case failed <- struct{}{}:

@@ -90,7 +90,6 @@ func main() {
 		log.Fatal(err)
 	}
 	cfg := loop.FlagConfig("06-epoll", &f, *workers)
-	cfg.Edge = *edge
 
 	lfds, err := sock.ListenGroup(f.Addr, *loops)
 	if err != nil {
@@ -102,7 +101,7 @@ func main() {
 	}
 	printTry(local, f.Delay, cfg.Workers, *loops, *edge)
 	err = stage.Run(cfg.Log, "closing idle connections, finishing the requests in flight, then exiting", f.Shutdown,
-		func(stop <-chan struct{}) error { return serveLoops(stop, lfds, cfg) })
+		func(stop <-chan struct{}) error { return serveLoops(stop, lfds, cfg, *edge) })
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,151 +4,174 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"lbws/shared/loop"
+	"lbws/shared/sock"
 )
 
-// server is one epoll(7) loop: the shared connection state machine and
-// an epoll instance, whose interest list lives in the kernel.
+// readSize is the size of the loop's read buffer: every read of every
+// connection lands in it, and the connection copies out only an
+// unfinished head.
+const readSize = 64 << 10
+
+// server is one epoll(7) loop: the listening socket, the shared
+// connection state machines (loop.Loop), and an epoll instance, whose
+// interest list lives in the kernel.
 type server struct {
-	*loop.Loop
+	loop   *loop.Loop
+	log    *log.Logger
+	lfd    int       // the listening socket, non-blocking; -1 once closed
+	paused time.Time // accepting is paused until then (out of descriptors)
+	buf    []byte    // every read lands here
+
 	epfd   int               // the epoll instance
 	events []unix.EpollEvent // filled by epoll_wait: only the ready descriptors
 	et     uint32            // unix.EPOLLET with -edge, else 0
 	lwatch bool              // the listening socket is in the interest list
-	err    error             // the first failure of epoll_ctl or accept: ends serve
+	unread []bool            // by descriptor, edge-triggered: reported readable, not yet read to EAGAIN
+	err    error             // the first failure of epoll_ctl: ends serve
 }
+
+// !+serve
 
 // serve runs the epoll loop on the listening socket lfd until stop is
 // closed and the requests in flight have finished; then it returns nil.
 // It returns an error only if the listening socket or epoll itself
-// fails. serve owns lfd.
-func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
-	w, err := loop.NewEventfdWaker()
+// fails. With edge, the loop is edge-triggered. serve owns lfd.
+func serve(stop <-chan struct{}, lfd int, cfg loop.Config, edge bool) error {
+	s, err := newServer(lfd, cfg, edge)
 	if err != nil {
+		unix.Close(lfd)
 		return err
 	}
-	l, err := loop.New(lfd, w, cfg)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer l.Close()
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("epoll_create1: %w", err)
-	}
-	defer unix.Close(epfd)
-	s := &server{Loop: l, epfd: epfd, events: make([]unix.EpollEvent, 512)}
-	if cfg.Edge {
-		s.et = unix.EPOLLET
-	}
-	s.ctl(unix.EPOLL_CTL_ADD, s.WakeFd(), loop.Read)
-	l.StopOn(stop)
-	for !l.Finished() {
-		if err := s.wait(); err != nil {
+	defer s.closeAll()
+	s.loop.StopOn(stop)
+	for !s.loop.Finished() {
+		if err := s.turn(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// wait runs one turn: block in epoll_wait until something is ready or
-// the next deadline, then hand each ready descriptor to the loop. The
-// interest is already in the kernel: nothing is rebuilt, and epoll_wait
-// returns only the descriptors that are ready, O(ready) per call.
-func (s *server) wait() error {
-	s.watchListener()
-	n, err := unix.EpollWait(s.epfd, s.events, msec(s.Timeout()))
+// !-serve
+
+// newServer makes the loop for the listening socket lfd, which it makes
+// non-blocking: accept must return EAGAIN, not block, once the queue is
+// empty. Workers wake the loop through an eventfd, in the interest list
+// from the start.
+func newServer(lfd int, cfg loop.Config, edge bool) (*server, error) {
+	addr, err := sock.LocalAddr(lfd)
 	if err != nil {
-		if err == unix.EINTR {
-			return nil
-		}
+		return nil, err
+	}
+	if err := unix.SetNonblock(lfd, true); err != nil {
+		return nil, fmt.Errorf("listening socket: %w", err)
+	}
+	w, err := newEventfdWaker()
+	if err != nil {
+		return nil, err
+	}
+	l, err := loop.New(addr, w, cfg)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	lg := cfg.Log
+	if lg == nil {
+		lg = log.New(io.Discard, "", 0)
+	}
+	s := &server{loop: l, log: lg, lfd: lfd, buf: make([]byte, readSize),
+		epfd: epfd, events: make([]unix.EpollEvent, 512)}
+	if edge {
+		s.et = unix.EPOLLET
+	}
+	s.ctl(unix.EPOLL_CTL_ADD, l.WakeFd(), loop.Read)
+	return s, s.err
+}
+
+// !+turn
+
+// turn runs one turn of the loop: block in epoll_wait until something
+// is ready or the next deadline, do what the workers and the timers
+// changed, then what epoll reported. The interest is already in the
+// kernel: nothing is rebuilt, and epoll_wait returns only the
+// descriptors that are ready, O(ready) per call.
+func (s *server) turn() error {
+	s.watchListener()
+	wait := s.loop.Begin()
+	n, err := unix.EpollWait(s.epfd, s.events, msec(s.timeout(wait.Timeout)))
+	for _, c := range wait.End() {
+		s.drive(c, s.unread[c.Fd()])
+	}
+	if s.loop.Stopping() {
+		s.closeListener()
+	}
+	switch {
+	case err == unix.EINTR:
+		return nil // a signal: no events
+	case err != nil:
 		return fmt.Errorf("epoll_wait: %w", err)
 	}
-	s.watchAll(s.OnWake()) // finished work, whether or not the eventfd woke epoll_wait
 	for _, ev := range s.events[:n] {
 		switch fd := int(ev.Fd); {
-		case fd == s.WakeFd():
-			// Drained by OnWake.
-		case fd == s.ListenFd() && s.lwatch:
-			s.accept()
+		case fd == s.loop.WakeFd():
+			// Drained by End.
+		case fd == s.lfd && s.lwatch:
+			if err := s.accept(); err != nil {
+				return err
+			}
 		default:
-			c := s.Conn(fd)
-			if c == nil {
-				continue
-			}
-			if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-				s.onReadable(c)
-			}
-			if ev.Events&unix.EPOLLOUT != 0 {
-				s.onWritable(c)
+			if c := s.loop.Conn(fd); c != nil {
+				s.ready(c, ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0)
 			}
 		}
 	}
-	s.watchAll(s.Expire())
 	return s.err
 }
 
-// accept takes the new connections and adds each to the interest list.
-func (s *server) accept() {
-	conns, err := s.Accept()
-	if err != nil && s.err == nil {
-		s.err = err
-	}
-	for _, c := range conns {
-		c.Watched = c.Want()
-		s.ctl(unix.EPOLL_CTL_ADD, c.Fd(), c.Watched)
-	}
-}
+// !-turn
 
-// onReadable passes a readable connection to the loop and applies what
-// it wants next.
-func (s *server) onReadable(c *loop.Conn) { s.watch(c, s.OnReadable(c)) }
+// !+watch
 
-// onWritable passes a writable connection to the loop and applies what
-// it wants next.
-func (s *server) onWritable(c *loop.Conn) { s.watch(c, s.OnWritable(c)) }
-
-// watch changes c's registration to w, only if it differs from the
-// registered one: one epoll_ctl per change of Want, none per event. A
-// closed descriptor has already left the interest list (closing it
-// removes it), so Close needs no call.
-func (s *server) watch(c *loop.Conn, w loop.Want) {
-	if w&loop.Close == 0 && w != c.Watched {
+// watch brings c's registration in line with what it wants, with an
+// EPOLL_CTL_MOD only when that changed: unlike select and poll, epoll
+// keeps the interest between calls, so most turns make no epoll_ctl at
+// all. A closed connection needs nothing: closing its descriptor took it
+// out of the interest list.
+func (s *server) watch(c *loop.Conn) {
+	if w := c.Want(); c.Phase() != loop.Closed && w != c.Watched {
 		c.Watched = w
 		s.ctl(unix.EPOLL_CTL_MOD, c.Fd(), w)
 	}
 }
 
-// watchAll applies the Want of each connection in conns.
-func (s *server) watchAll(conns []*loop.Conn) {
-	for _, c := range conns {
-		s.watch(c, c.Want())
-	}
-}
-
-// watchListener keeps the listening socket in the interest list exactly
-// while the loop accepts (not after Stop, nor while accepting is paused
-// for lack of descriptors). Adding it again reports a pending connection
-// at once, which edge-triggered mode needs. After Stop the socket is
-// closed, which took it out of the list already.
+// watchListener adds the listening socket to the interest list while
+// accepting, and takes it out while not (paused, or shut down).
 func (s *server) watchListener() {
-	if accepting := s.Accepting(); accepting != s.lwatch {
+	if accepting := s.accepting(); accepting != s.lwatch {
 		s.lwatch = accepting
 		if accepting {
-			s.ctl(unix.EPOLL_CTL_ADD, s.ListenFd(), loop.Read)
-		} else {
-			unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.ListenFd(), nil)
+			s.ctl(unix.EPOLL_CTL_ADD, s.lfd, loop.Read)
+		} else if s.lfd >= 0 {
+			unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, s.lfd, nil)
 		}
 	}
 }
 
-// ctl adds or modifies fd's registration with the events of w. A
-// failure is kept in s.err and ends serve.
+// ctl changes the interest list: op for descriptor fd, with the events
+// w asks for. A failure is kept and ends serve: it means a bug, not a
+// bad client.
 func (s *server) ctl(op, fd int, w loop.Want) {
 	ev := unix.EpollEvent{Events: events(w) | s.et, Fd: int32(fd)}
 	if err := unix.EpollCtl(s.epfd, op, fd, &ev); err != nil && s.err == nil {
@@ -156,8 +179,8 @@ func (s *server) ctl(op, fd int, w loop.Want) {
 	}
 }
 
-// events translates a Want into epoll events. The zero Want asks for
-// nothing; epoll still reports an error or a hang-up.
+// events translates a Want into epoll's events. EPOLLHUP and EPOLLERR
+// need no asking: epoll reports them always.
 func events(w loop.Want) uint32 {
 	var ev uint32
 	if w&loop.Read != 0 {
@@ -169,9 +192,20 @@ func events(w loop.Want) uint32 {
 	return ev
 }
 
-// msec converts the loop's timeout for epoll_wait: -1 blocks until a
-// descriptor is ready. It rounds up, so epoll_wait does not wake just
-// before a deadline and spin until it passes.
+// !-watch
+
+// timeout is how long epoll_wait may block: the loop's timeout, or less
+// if accepting resumes sooner.
+func (s *server) timeout(d time.Duration) time.Duration {
+	if p := time.Until(s.paused); s.lfd >= 0 && p > 0 && (d < 0 || p < d) {
+		return p
+	}
+	return d
+}
+
+// msec converts a timeout for epoll_wait, rounding up so a deadline is
+// never missed by a wake-up a little early; -1 blocks until a descriptor
+// is ready.
 func msec(d time.Duration) int {
 	if d < 0 {
 		return -1
@@ -179,5 +213,17 @@ func msec(d time.Duration) int {
 	return int((d + time.Millisecond - 1) / time.Millisecond)
 }
 
-// supported reports nil: this is Linux.
+// closeAll ends the loop: every connection still open is closed
+// (requests still running are abandoned), then the listening socket, the
+// epoll instance, the loop's waker and its workers.
+func (s *server) closeAll() {
+	for _, c := range s.loop.Conns() {
+		unix.Close(c.Fd())
+	}
+	s.loop.Close()
+	s.closeListener()
+	unix.Close(s.epfd)
+}
+
+// supported reports that this stage runs here.
 func supported() error { return nil }

@@ -20,7 +20,7 @@ var errNotLinux = errors.New("06-epoll: epoll(7) is Linux-only. macOS and the BS
 func supported() error { return errNotLinux }
 
 // serve cannot run here: it closes lfd and says why.
-func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+func serve(stop <-chan struct{}, lfd int, cfg loop.Config, edge bool) error {
 	unix.Close(lfd)
 	return errNotLinux
 }

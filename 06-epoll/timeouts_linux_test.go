@@ -11,7 +11,7 @@ import (
 // workers and inline.
 func TestIdleTimeoutCloses(t *testing.T) {
 	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) { looptest.IdleTimeoutCloses(t, start, m.cfg) })
+		t.Run(m.name, func(t *testing.T) { looptest.IdleTimeoutCloses(t, m.start, m.cfg) })
 	}
 }
 

@@ -1,10 +1,14 @@
-package loop
+//go:build linux
+
+package main
 
 import (
 	"encoding/binary"
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"lbws/shared/loop"
 )
 
 // !+eventfd
@@ -17,11 +21,11 @@ type eventfdWaker struct {
 	fd int // the eventfd, non-blocking
 }
 
-// NewEventfdWaker returns a Waker made of a non-blocking eventfd.
-func NewEventfdWaker() (Waker, error) {
+// newEventfdWaker returns a loop.Waker made of a non-blocking eventfd.
+func newEventfdWaker() (loop.Waker, error) {
 	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("loop: eventfd: %w", err)
+		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	return &eventfdWaker{fd: fd}, nil
 }
@@ -42,7 +46,7 @@ func (e *eventfdWaker) Wake() error {
 		case unix.EINTR:
 			continue
 		}
-		return fmt.Errorf("loop: wake: %w", err)
+		return fmt.Errorf("wake: %w", err)
 	}
 }
 
@@ -57,7 +61,7 @@ func (e *eventfdWaker) Drain() error {
 		case unix.EINTR:
 			continue
 		}
-		return fmt.Errorf("loop: drain eventfd: %w", err)
+		return fmt.Errorf("drain eventfd: %w", err)
 	}
 }
 
@@ -66,7 +70,7 @@ func (e *eventfdWaker) Drain() error {
 // Close closes the eventfd.
 func (e *eventfdWaker) Close() error {
 	if err := unix.Close(e.fd); err != nil {
-		return fmt.Errorf("loop: close eventfd: %w", err)
+		return fmt.Errorf("close eventfd: %w", err)
 	}
 	return nil
 }

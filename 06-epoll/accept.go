@@ -1,0 +1,80 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/sock"
+)
+
+// acceptBatch bounds the connections accepted per readiness report, so a
+// flood of new connections cannot starve the established ones;
+// level-triggered, epoll reports the listening socket again if more
+// wait. Edge-triggered, accept goes on until EAGAIN: a connection that
+// arrives while the queue is not empty makes no new edge.
+const acceptBatch = 64
+
+// !+accept
+
+// accept takes the connections waiting in the listen queue, up to
+// acceptBatch (all of them, edge-triggered), and makes each one of the
+// loop's, registered for what it wants. It returns an error only if the
+// listening socket fails. Errors of a new connection (a
+// client that reset while queued) are skipped; a full descriptor table
+// (EMFILE) pauses accepting for a moment, so the loop does not spin on a
+// listening socket that stays readable, while connections close.
+func (s *server) accept() error {
+	for i := 0; (s.et != 0 || i < acceptBatch) && s.accepting(); i++ {
+		fd, sa, err := accept4(s.lfd)
+		if errors.Is(err, unix.EAGAIN) {
+			return nil // the queue is empty
+		}
+		if err != nil {
+			pause, retry := sock.RetryAfter(err)
+			if !retry {
+				return fmt.Errorf("accept: %w", err)
+			}
+			if pause > 0 {
+				s.log.Printf("accept: %v: pausing for %v", err, pause)
+				s.paused = time.Now().Add(pause)
+			}
+			continue
+		}
+		// Responses are written whole: do not let Nagle's algorithm hold
+		// the end of one back (net/http sets it too).
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		c := s.loop.Open(fd, sock.AddrString(sa))
+		for fd >= len(s.unread) {
+			s.unread = append(s.unread, false)
+		}
+		s.unread[fd] = false
+		c.Watched = c.Want()
+		s.ctl(unix.EPOLL_CTL_ADD, fd, c.Watched)
+	}
+	return nil
+}
+
+// !-accept
+
+// accepting reports whether to watch the listening socket: it is open
+// and accepting is not paused.
+func (s *server) accepting() bool {
+	return s.lfd >= 0 && !time.Now().Before(s.paused)
+}
+
+// closeListener closes the listening socket, once: at the shutdown new
+// connections are refused by the kernel from then on.
+func (s *server) closeListener() {
+	if s.lfd < 0 {
+		return
+	}
+	if err := unix.Close(s.lfd); err != nil {
+		s.log.Printf("close listening socket: %v", err)
+	}
+	s.lfd = -1
+}
