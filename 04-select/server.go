@@ -1,65 +1,34 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"log"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"lbws/shared/loop"
+	"lbws/shared/sock"
 )
 
-// !+fdsetsize
+// readSize is the size of the loop's read buffer: every read of every
+// connection lands in it, and the connection copies out only an
+// unfinished head.
+const readSize = 64 << 10
 
-// fdSetSize is FD_SETSIZE: an fd_set is a fixed bitmap of this many
-// descriptors (1024 on Linux and macOS), and select cannot watch a
-// descriptor at or above it. x/sys's FdSet.Set would index past the
-// bitmap and panic; fit keeps such a connection out of the sets.
-const fdSetSize = int(unsafe.Sizeof(unix.FdSet{})) * 8
-
-// !-fdsetsize
-
-// !+fit
-
-// errFull is what the loop logs, once a second at most, when fit holds a
-// connection back.
-var errFull = errors.New("at FD_SETSIZE: not accepting until a descriptor is freed; the listen queue holds new connections")
-
-// fit is select's rule for a new connection (the loop's Config.Fit): a
-// descriptor below FD_SETSIZE can go in an fd_set. accept(2) returns the
-// lowest free descriptor, so one at FD_SETSIZE means every number below
-// is taken: the server is full. Then the loop keeps that one connection
-// aside, unwatched, and stops accepting; the rest wait in the kernel's
-// listen queue (sock.Backlog), which is select's backpressure, instead
-// of being answered 503. After a connection closes, the loop calls fit
-// again, and F_DUPFD moves the held connection to the lowest free
-// descriptor, now below FD_SETSIZE; a number held for a moment by
-// another thread is handled the same way.
-func fit(fd int) (int, error) {
-	if fd < fdSetSize {
-		return fd, nil
-	}
-	low, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return fd, fmt.Errorf("%w (F_DUPFD: %v)", errFull, err)
-	}
-	if low >= fdSetSize {
-		unix.Close(low)
-		return fd, errFull
-	}
-	unix.Close(fd) // the copy shares the socket, and its O_NONBLOCK
-	return low, nil
-}
-
-// !-fit
-
-// server is one select(2) loop: the shared connection state machine and
-// the connections watched in the current turn.
+// server is one select(2) loop: the listening socket, the shared
+// connection state machines (loop.Loop), and the connections in this
+// turn's fd_sets.
 type server struct {
-	*loop.Loop
+	loop   *loop.Loop
+	log    *log.Logger
+	lfd    int       // the listening socket, non-blocking; -1 once closed
+	paused time.Time // accepting is paused until then (out of descriptors)
+	buf    []byte    // every read lands here
+
 	watched []*loop.Conn // the connections in this turn's fd_sets
+	held    held         // a connection accepted at or above FD_SETSIZE (fit)
 }
 
 // !+serve
@@ -69,27 +38,15 @@ type server struct {
 // It returns an error only if the listening socket or select itself
 // fails. serve owns lfd.
 func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
-	w, err := loop.NewPipeWaker()
+	s, err := newServer(lfd, cfg)
 	if err != nil {
+		unix.Close(lfd)
 		return err
 	}
-	if max(lfd, w.Fd()) >= fdSetSize {
-		// select could never watch them: refuse to start rather than
-		// index past an fd_set.
-		w.Close()
-		return fmt.Errorf("select: listening socket %d or wake-up pipe %d is at or above FD_SETSIZE (%d)", lfd, w.Fd(), fdSetSize)
-	}
-	cfg.Fit = fit
-	l, err := loop.New(lfd, w, cfg)
-	if err != nil {
-		w.Close()
-		return err
-	}
-	defer l.Close()
-	l.StopOn(stop)
-	s := &server{Loop: l}
-	for !l.Finished() {
-		if err := s.wait(); err != nil {
+	defer s.closeAll()
+	s.loop.StopOn(stop)
+	for !s.loop.Finished() {
+		if err := s.turn(); err != nil {
 			return err
 		}
 	}
@@ -98,56 +55,94 @@ func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
 
 // !-serve
 
-// !+wait
+// newServer makes the loop for the listening socket lfd, which it makes
+// non-blocking: accept must return EAGAIN, not block, once the queue is
+// empty. Workers wake the loop through a pipe.
+func newServer(lfd int, cfg loop.Config) (*server, error) {
+	addr, err := sock.LocalAddr(lfd)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.SetNonblock(lfd, true); err != nil {
+		return nil, fmt.Errorf("listening socket: %w", err)
+	}
+	w, err := loop.NewPipeWaker()
+	if err != nil {
+		return nil, err
+	}
+	if max(lfd, w.Fd()) >= fdSetSize {
+		// select could never watch them: refuse to start rather than
+		// index past an fd_set.
+		w.Close()
+		return nil, fmt.Errorf("select: listening socket %d or wake-up pipe %d is at or above FD_SETSIZE (%d)", lfd, w.Fd(), fdSetSize)
+	}
+	l, err := loop.New(addr, w, cfg)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	lg := cfg.Log
+	if lg == nil {
+		lg = log.New(io.Discard, "", 0)
+	}
+	return &server{loop: l, log: lg, lfd: lfd, buf: make([]byte, readSize), held: held{fd: -1}}, nil
+}
 
-// wait runs one turn: build the fd_sets from what every connection
-// wants, block in select until something is ready or the next deadline,
-// then hand each ready descriptor to the loop.
-func (s *server) wait() error {
+// !+turn
+
+// turn runs one turn of the loop: build the fd_sets from what every
+// connection wants, block in select until something is ready or the
+// next deadline, do what the workers and the timers changed, then what
+// select reported.
+func (s *server) turn() error {
+	s.place()
 	var rd, wr unix.FdSet
 	n := s.interest(&rd, &wr)
-	if _, err := unix.Select(n, &rd, &wr, nil, timeval(s.Timeout())); err != nil {
-		if err == unix.EINTR {
-			return nil
-		}
+	wait := s.loop.Begin()
+	_, err := unix.Select(n, &rd, &wr, nil, timeval(s.timeout(wait.Timeout)))
+	for _, c := range wait.End() {
+		s.drive(c, false)
+	}
+	if s.loop.Stopping() {
+		s.closeListener()
+	}
+	switch {
+	case err == unix.EINTR:
+		return nil // a signal: the sets are not filled in
+	case err != nil:
 		return fmt.Errorf("select: %w", err)
 	}
-	s.OnWake() // finished work, whether or not the pipe woke select
-	if s.Accepting() && rd.IsSet(s.ListenFd()) {
-		if _, err := s.Accept(); err != nil {
+	if s.lfd >= 0 && rd.IsSet(s.lfd) {
+		if err := s.accept(); err != nil {
 			return err
 		}
 	}
 	for _, c := range s.watched {
-		if rd.IsSet(c.Fd()) {
-			s.onReadable(c)
-		}
-		if wr.IsSet(c.Fd()) {
-			s.onWritable(c)
+		if r, w := rd.IsSet(c.Fd()), wr.IsSet(c.Fd()); r || w {
+			s.ready(c, r)
 		}
 	}
-	s.Expire()
 	return nil
 }
 
-// !-wait
+// !-turn
 
 // !+interest
 
 // interest fills the read and write sets: the wake-up pipe, the
 // listening socket while accepting, and each connection by its Want. It
 // returns select's first argument, the highest descriptor plus one.
-// Select keeps no interest between calls: every turn rebuilds the sets,
+// select keeps no interest between calls: every turn rebuilds the sets,
 // and the kernel scans them all, which is why select is O(n) per call.
 func (s *server) interest(rd, wr *unix.FdSet) int {
-	top := s.WakeFd()
-	rd.Set(s.WakeFd())
-	if s.Accepting() {
-		rd.Set(s.ListenFd())
-		top = max(top, s.ListenFd())
+	top := s.loop.WakeFd()
+	rd.Set(s.loop.WakeFd())
+	if s.accepting() {
+		rd.Set(s.lfd)
+		top = max(top, s.lfd)
 	}
 	s.watched = s.watched[:0]
-	for _, c := range s.Conns() {
+	for _, c := range s.loop.Conns() {
 		w := c.Want()
 		if w&loop.Read != 0 {
 			rd.Set(c.Fd())
@@ -163,19 +158,34 @@ func (s *server) interest(rd, wr *unix.FdSet) int {
 
 // !-interest
 
-// onReadable passes a readable connection to the loop. What it wants
-// next needs no translation here: the next turn's interest reads it.
-func (s *server) onReadable(c *loop.Conn) { s.OnReadable(c) }
+// timeout is how long select may block: the loop's timeout, or less if
+// accepting resumes sooner or the held connection is due another try.
+func (s *server) timeout(d time.Duration) time.Duration {
+	for _, t := range []time.Time{s.paused, s.held.retry} {
+		if p := time.Until(t); s.lfd >= 0 && p > 0 && (d < 0 || p < d) {
+			d = p
+		}
+	}
+	return d
+}
 
-// onWritable passes a writable connection to the loop.
-func (s *server) onWritable(c *loop.Conn) { s.OnWritable(c) }
-
-// timeval converts the loop's timeout for select: nil blocks until a
-// descriptor is ready.
+// timeval converts a timeout for select: nil blocks until a descriptor
+// is ready.
 func timeval(d time.Duration) *unix.Timeval {
 	if d < 0 {
 		return nil
 	}
 	tv := unix.NsecToTimeval(d.Nanoseconds())
 	return &tv
+}
+
+// closeAll ends the loop: every connection still open is closed
+// (requests still running are abandoned), then the listening socket, the
+// loop's waker and its workers.
+func (s *server) closeAll() {
+	for _, c := range s.loop.Conns() {
+		unix.Close(c.Fd())
+	}
+	s.loop.Close()
+	s.closeListener()
 }

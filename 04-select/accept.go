@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/sock"
+)
+
+// acceptBatch bounds the connections accepted per readiness report, so a
+// flood of new connections cannot starve the established ones; select
+// reports the listening socket again if more wait.
+const acceptBatch = 64
+
+// !+accept
+
+// accept takes the connections waiting in the listen queue, up to
+// acceptBatch, and makes each one of the loop's. It returns an error
+// only if the listening socket fails. Errors of a new connection (a
+// client that reset while queued) are skipped; a full descriptor table
+// (EMFILE) pauses accepting for a moment, so the loop does not spin on a
+// listening socket that stays readable, while connections close. A
+// connection select cannot watch is held (fit), and ends the batch.
+func (s *server) accept() error {
+	for i := 0; i < acceptBatch && s.accepting(); i++ {
+		fd, sa, err := accept4(s.lfd)
+		if errors.Is(err, unix.EAGAIN) {
+			return nil // the queue is empty
+		}
+		if err != nil {
+			pause, retry := sock.RetryAfter(err)
+			if !retry {
+				return fmt.Errorf("accept: %w", err)
+			}
+			if pause > 0 {
+				s.log.Printf("accept: %v: pausing for %v", err, pause)
+				s.paused = time.Now().Add(pause)
+			}
+			continue
+		}
+		low, err := fit(fd)
+		if err != nil {
+			s.hold(fd, sock.AddrString(sa), err)
+			return nil
+		}
+		s.open(low, sock.AddrString(sa))
+	}
+	return nil
+}
+
+// open makes the connection on fd one of the loop's.
+func (s *server) open(fd int, remote string) {
+	// Responses are written whole: do not let Nagle's algorithm hold
+	// the end of one back (net/http sets it too).
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	s.loop.Open(fd, remote)
+}
+
+// !-accept
+
+// accepting reports whether to watch the listening socket: it is open,
+// accepting is not paused, and no connection is held.
+func (s *server) accepting() bool {
+	return s.lfd >= 0 && !time.Now().Before(s.paused) && s.held.fd < 0
+}
+
+// closeListener closes the listening socket, once: at the shutdown new
+// connections are refused by the kernel from then on.
+func (s *server) closeListener() {
+	if s.lfd < 0 {
+		return
+	}
+	if err := unix.Close(s.lfd); err != nil {
+		s.log.Printf("close listening socket: %v", err)
+	}
+	s.lfd = -1
+	s.dropHeld() // it counts as idle: its request was never read
+}
