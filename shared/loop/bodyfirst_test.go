@@ -55,7 +55,7 @@ func TestBodyErrorsNeverReachTheApp(t *testing.T) {
 					c, s := h.dial()
 					s.in = []byte("POST " + path + " HTTP/1.1\r\nHost: x\r\n" + tc.rest)
 					s.eof = tc.eof
-					h.run(5*time.Second, func() bool { return c.Closed() || c.lingering })
+					h.run(5*time.Second, func() bool { return h.closed(c) || c.Phase() == Lingering && s.shut })
 					if tc.status == 0 {
 						if s.out.Len() != 0 {
 							t.Errorf("answered %q to a client that left; want nothing", s.out.String())
@@ -90,7 +90,7 @@ func TestLargeBodyStreamsAfterTheBuffer(t *testing.T) {
 		t.Fatalf("%d workers started with 15 of the 16 buffer bytes in; want none until the buffer is full", n)
 	}
 	s.in = append(s.in, body[15:]...)
-	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
 	if r := responses(t, s.out.Bytes(), 1)[0]; r.StatusCode != 200 || bodyOf(r) != body {
 		t.Errorf("%d %q; want 200 and the body back", r.StatusCode, bodyOf(r))
 	}
@@ -119,7 +119,7 @@ func TestBodyMemoryChargesWhatABodyCanUse(t *testing.T) {
 	}
 	c, s := h.dial()
 	s.in = []byte("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
-	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
 	if r := responses(t, s.out.Bytes(), 1)[0]; r.StatusCode != 200 || bodyOf(r) != "hello" {
 		t.Errorf("a body beside %d held uploads: %d %q; want 200 hello", held, r.StatusCode, bodyOf(r))
 	}
@@ -144,10 +144,10 @@ func TestClientGoneMidBodyLoggedOnlyWithVerbose(t *testing.T) {
 			up, us := h.dial()
 			us.in = []byte("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + string(pattern(50)))
 			us.eof = true
-			h.run(5*time.Second, func() bool { return up.Closed() })
+			h.run(5*time.Second, func() bool { return h.closed(up) })
 			c, s := h.dial()
 			s.in = []byte("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-			h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+			h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
 			gone := h.logs.Count("connection closed before the request body was complete")
 			switch {
 			case !verbose && gone+h.logs.Count("gateway") > 0:
@@ -171,7 +171,7 @@ func TestEnvironCountsEveryBodyByte(t *testing.T) {
 				body := string(pattern(300))
 				s.in = []byte(fmt.Sprintf("POST /environ HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body) +
 					"POST /environ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + body[:100] + "\r\nc8\r\n" + body[100:] + "\r\n0\r\n\r\n")
-				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.idle() })
+				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
 				for i, r := range responses(t, s.out.Bytes(), 2) {
 					if got := bodyOf(r); r.StatusCode != 200 || !strings.Contains(got, "\nwsgi.input_read=300\n") {
 						t.Errorf("request %d: %d, dump without wsgi.input_read=300:\n%s", i, r.StatusCode, got)

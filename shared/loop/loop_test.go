@@ -48,7 +48,7 @@ func TestPartialWritesOfOneByte(t *testing.T) {
 		c, s := h.dial()
 		s.perWrite = 1
 		s.in = []byte("GET /3000 HTTP/1.1\r\nHost: x\r\n\r\nGET /5 HTTP/1.1\r\nHost: x\r\n\r\n")
-		h.run(30*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.idle() })
+		h.run(30*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
 		rs := responses(t, s.out.Bytes(), 2)
 		for i, n := range []int{3000, 5} {
 			if got := bodyOf(rs[i]); rs[i].StatusCode != 200 || got != string(pattern(n)) {
@@ -106,7 +106,7 @@ func TestClientThatNeverReads(t *testing.T) {
 				sl.mu.Unlock()
 			}
 			maxQueued = max(maxQueued, q)
-			return c.Closed()
+			return h.closed(c)
 		})
 		// A worker's chunk is taken whole: the bound plus one chunk.
 		if maxOut > bound+chunkSize {
@@ -186,7 +186,7 @@ func TestPipelinedResponsesInOrder(t *testing.T) {
 	close(g.gate("/1"))
 	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 })
 	close(g.gate("/2"))
-	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.idle() })
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.Phase() == Idle })
 	for i, r := range responses(t, s.out.Bytes(), 3) {
 		if got, want := bodyOf(r), fmt.Sprintf("r%d", i+1); got != want {
 			t.Errorf("response %d: %q; want %q", i, got, want)
@@ -232,7 +232,7 @@ func TestBodyOneByteAtATime(t *testing.T) {
 						t.Fatalf("body bytes held in the connection's buffer: %q", c.in.b)
 					}
 				}
-				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.idle() })
+				h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
 				r := responses(t, s.out.Bytes(), 1)[0]
 				if got := bodyOf(r); r.StatusCode != 200 || got != body {
 					t.Errorf("%d %q; want 200 and the body back", r.StatusCode, got)
@@ -254,7 +254,7 @@ func TestBusyPoolAnswers503(t *testing.T) {
 	for i, s := range []*fakeSock{s1, s2, s3} {
 		s.in = []byte(fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i+1))
 	}
-	h.run(5*time.Second, func() bool { return countResponses(s3.out.Bytes()) == 1 && c3.Closed() })
+	h.run(5*time.Second, func() bool { return countResponses(s3.out.Bytes()) == 1 && h.closed(c3) })
 	r := responses(t, s3.out.Bytes(), 1)[0]
 	if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" || !r.Close {
 		t.Errorf("third request: %d, Retry-After %q, close %v; want 503, Retry-After, Connection: close",
@@ -265,7 +265,7 @@ func TestBusyPoolAnswers503(t *testing.T) {
 	}
 	close(g.gate("/1"))
 	close(g.gate("/2"))
-	h.run(5*time.Second, func() bool { return c1.idle() && c2.idle() })
+	h.run(5*time.Second, func() bool { return c1.Phase() == Idle && c2.Phase() == Idle })
 	for i, s := range []*fakeSock{s1, s2} {
 		if r := responses(t, s.out.Bytes(), 1)[0]; r.StatusCode != 200 {
 			t.Errorf("request %d: %d; want 200", i+1, r.StatusCode)
@@ -345,24 +345,25 @@ func TestPostWakesOnlyAWaitingLoop(t *testing.T) {
 		defer h.w.mu.Unlock()
 		return h.w.wakes
 	}
-	h.l.Timeout() // about to wait
+	wait := h.l.Begin() // about to wait
 	h.l.post(c1)
 	h.l.post(c2)
 	if n := wakes(); n != 1 {
 		t.Fatalf("%d wake-ups for two posts to a waiting loop; want 1", n)
 	}
-	if got := h.l.OnWake(); len(got) != 2 {
-		t.Fatalf("OnWake carried on with %d connections; want 2", len(got))
+	if got := wait.End(); len(got) != 2 {
+		t.Fatalf("End carried on with %d connections; want 2", len(got))
 	}
 	h.l.post(c1) // the loop is busy now
 	if n := wakes(); n != 1 {
 		t.Fatalf("a post to a busy loop wrote a wake-up")
 	}
-	if d := h.l.Timeout(); d != 0 {
-		t.Fatalf("Timeout with work posted = %v; want 0 (do not block)", d)
+	wait = h.l.Begin()
+	if wait.Timeout != 0 {
+		t.Fatalf("Begin with work posted: Timeout %v; want 0 (do not block)", wait.Timeout)
 	}
-	if got := h.l.OnWake(); len(got) != 1 {
-		t.Fatalf("OnWake carried on with %d connections; want 1", len(got))
+	if got := wait.End(); len(got) != 1 {
+		t.Fatalf("End carried on with %d connections; want 1", len(got))
 	}
 }
 
@@ -442,7 +443,7 @@ func TestResetWhileWaitingForAppSettledOnce(t *testing.T) {
 			for range 20 {
 				h.turn()
 			}
-			if !c.Closed() {
+			if !h.closed(c) {
 				t.Errorf("connection still open after 20 turns of hang-up reports (%d probes); want it closed at once", s.probes)
 			}
 			if s.probes > 4 {
@@ -495,7 +496,7 @@ func TestUnsafePipelinedBehindCloseNeverRuns(t *testing.T) {
 		s.in = []byte("GET /short HTTP/1.1\r\nHost: x\r\n\r\n" +
 			"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" +
 			"DELETE /c HTTP/1.1\r\nHost: x\r\n\r\n")
-		h.run(5*time.Second, func() bool { return c.Closed() })
+		h.run(5*time.Second, func() bool { return h.closed(c) })
 		if got := u.starts(); got != "/short" {
 			t.Errorf("apps started: %s; want only /short: no unsafe request behind a response that closed the connection", got)
 		}
@@ -527,7 +528,7 @@ func TestUnsafePipelinedWaitsForTheOneBefore(t *testing.T) {
 		t.Fatalf("apps started while the first GET was in its app: %s; want only /slow", got)
 	}
 	close(u.gate("/slow"))
-	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.idle() })
+	h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.Phase() == Idle })
 	rs := responses(t, s.out.Bytes(), 3)
 	for i, want := range []string{"rslow", "abc", ""} {
 		if got := bodyOf(rs[i]); rs[i].StatusCode != 200 || got != want {
