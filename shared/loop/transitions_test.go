@@ -1,0 +1,202 @@
+package loop
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"lbws/shared/gateway"
+)
+
+// phaseWalk is one scenario of TestTransitions: a client's doing on one
+// connection, with the app inline or on workers.
+type phaseWalk struct {
+	name        string
+	workersOnly bool          // the app must not run inline (it blocks, or must start before its body is whole)
+	cfg         func(*Config) // changes to the harness's Config
+	walk        func(t *testing.T, h *harness, u *unsafeApp)
+}
+
+// get is a keep-alive GET of path.
+func get(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n" }
+
+// phaseWalks make every move of Transitions between them.
+var phaseWalks = []phaseWalk{
+	{name: "keep-alive", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Head -> Writing (inline) or App -> Writing -> Idle; then a
+		// whole request on an idle connection (Idle -> Writing or
+		// App), a head and part of its body (Idle -> Body), the rest, a
+		// head in two parts (Idle -> Head), and the end of file
+		// (Idle -> Closing).
+		c, s := h.dial()
+		s.in = []byte(get("/a"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
+		s.in = []byte(get("/b"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
+		s.in = []byte("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		s.in = []byte("cde")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.Phase() == Idle })
+		s.in = []byte("GET /d HTTP/1.1\r\nHo")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Head })
+		s.in = []byte("st: x\r\n\r\n")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 4 && c.Phase() == Idle })
+		s.eof = true
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+	{name: "pipelined", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// A head begins while the app runs (App -> Head), the response
+		// goes out before it is complete (Writing -> Head), a response
+		// goes out while the next app runs (Writing -> App), a head
+		// and part of a body arrive while an app runs (App -> Body),
+		// and the response before it goes out while the body arrives
+		// (Writing -> Body).
+		c, s := h.dial()
+		s.in = []byte(get("/slow"))
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == App })
+		s.in = []byte("GET /a HTTP/1.1\r\nHo")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Head })
+		close(u.gate("/slow"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Head })
+		s.in = []byte("st: x\r\n\r\n" + get("/slow2"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == App })
+		s.in = []byte("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		close(u.gate("/slow2"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.Phase() == Body })
+		s.in = []byte("cde")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 4 && c.Phase() == Idle })
+	}},
+	{name: "body-then-head", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The end of a body and part of the next head in one read:
+		// Body -> Head with workers (the app starts, and the head is
+		// incomplete), Body -> Writing inline.
+		c, s := h.dial()
+		s.in = []byte("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		s.in = []byte("cdeGET /a HTTP/1.1\r\nHo")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && countResponses(s.out.Bytes()) == 1 })
+		s.in = []byte("st: x\r\n\r\n")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
+	}},
+	{name: "body-unread", workersOnly: true, cfg: func(cfg *Config) { cfg.BodyBuffer = 7 }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// An app that starts once the body buffer is full answers
+		// without reading the body; the rest of it arrives after the
+		// response is out, and is discarded (Body -> Idle).
+		close(u.gate("/slow"))
+		c, s := h.dial()
+		s.in = []byte("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Body })
+		s.in = []byte("0123456789")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Idle })
+	}},
+	{name: "last-response", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Connection: close: Writing -> Lingering, then the client
+		// closes: Lingering -> Closing -> Closed.
+		c, s := h.dial()
+		s.in = []byte("GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering && s.shut })
+		s.eof = true
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+	{name: "last-response-client-closed", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The client sent its last request and closed its side:
+		// Writing -> Closing once the response is out.
+		c, s := h.dial()
+		s.in, s.eof = []byte(get("/a")), true
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+		if countResponses(s.out.Bytes()) != 1 {
+			t.Errorf("wrote %q; want the response", s.out.String())
+		}
+	}},
+	{name: "malformed-head", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Head -> Writing (400).
+		c, s := h.dial()
+		s.in = []byte("GET /a HTTP/1.1\r\nHost x\r\n\r\n")
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering })
+	}},
+	{name: "nothing-sent", cfg: func(cfg *Config) { cfg.HeaderTimeout = 20 * time.Millisecond }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Head -> Closing: connected and sent nothing in time.
+		c, _ := h.dial()
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+	{name: "idle-timeout", cfg: func(cfg *Config) { cfg.IdleTimeout = 20 * time.Millisecond }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Idle -> Closing.
+		c, s := h.dial()
+		s.in = []byte(get("/a"))
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+	{name: "body-too-late", cfg: func(cfg *Config) { cfg.BodyTimeout = 20 * time.Millisecond }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Body -> Writing (408).
+		c, s := h.dial()
+		s.in = []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering })
+	}},
+	{name: "client-left-mid-body", walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Body -> Closing.
+		c, s := h.dial()
+		s.in = []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		s.eof = true
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+	{name: "reset-in-app", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// App -> Closing.
+		c, s := h.dial()
+		s.in = []byte(get("/slow"))
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == App })
+		s.reset = true
+		h.run(5*time.Second, func() bool { return h.closed(c) })
+	}},
+}
+
+// Every move in Transitions happens, in scenarios that cover the life of
+// a connection with the app inline and on workers, and no other does
+// (the harness fails a test at any move the table does not list).
+func TestTransitions(t *testing.T) {
+	seen := map[Transition]bool{}
+	for _, w := range phaseWalks {
+		for _, workers := range []int{0, 2} {
+			if w.workersOnly && workers == 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/workers-%d", w.name, workers), func(t *testing.T) {
+				var u unsafeApp
+				// /slow... answers once its gate opens; the rest is
+				// unsafeApp's.
+				app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+					if strings.HasPrefix(env.PathInfo, "/slow") {
+						return u.gates.app(env, start)
+					}
+					return u.app(env, start)
+				}
+				cfg := Config{App: app, Workers: workers}
+				if w.cfg != nil {
+					w.cfg(&cfg)
+				}
+				h := newHarness(t, cfg)
+				listed := h.l.onPhase
+				h.l.onPhase = func(c *Conn, from, to Phase) {
+					listed(c, from, to)
+					seen[Transition{From: from, To: to}] = true
+				}
+				defer func() {
+					for _, p := range []string{"/slow", "/slow2"} {
+						select {
+						case <-u.gate(p):
+						default:
+							close(u.gate(p))
+						}
+					}
+				}()
+				w.walk(t, h, &u)
+			})
+		}
+	}
+	for _, tr := range Transitions {
+		if !seen[Transition{From: tr.From, To: tr.To}] {
+			t.Errorf("no scenario moved %v -> %v (%s)", tr.From, tr.To, tr.Why)
+		}
+	}
+}
