@@ -25,8 +25,8 @@ func get(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\
 var phaseWalks = []phaseWalk{
 	{name: "keep-alive", walk: func(t *testing.T, h *harness, u *unsafeApp) {
 		// Head -> Writing (inline) or App -> Writing -> Idle; then a
-		// whole request on an idle connection (Idle -> Writing or
-		// App), a head and part of its body (Idle -> Body), the rest, a
+		// whole request on an idle connection (Idle -> Writing, or
+		// App if the worker is slower than the loop), a head and part of its body (Idle -> Body), the rest, a
 		// head in two parts (Idle -> Head), and the end of file
 		// (Idle -> Closing).
 		c, s := h.dial()
@@ -68,17 +68,32 @@ var phaseWalks = []phaseWalk{
 		s.in = []byte("cde")
 		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 4 && c.Phase() == Idle })
 	}},
-	{name: "body-then-head", walk: func(t *testing.T, h *harness, u *unsafeApp) {
-		// The end of a body and part of the next head in one read:
-		// Body -> Head with workers (the app starts, and the head is
-		// incomplete), Body -> Writing inline.
+	{name: "apps-run-on", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Apps that answer only once their gates open, so the loop
+		// sees them run: a whole request on an idle connection
+		// (Idle -> App), a body whose end starts its app (Body -> App),
+		// and one whose end comes with the first bytes of the next head
+		// (Body -> Head).
 		c, s := h.dial()
-		s.in = []byte("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		s.in = []byte(get("/a"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Idle })
+		s.in = []byte(get("/slow"))
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == App })
+		close(u.gate("/slow"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
+		s.in = []byte("POST /slow2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		s.in = []byte("cde")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == App })
+		close(u.gate("/slow2"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 3 && c.Phase() == Idle })
+		s.in = []byte("POST /slow3 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
 		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
 		s.in = []byte("cdeGET /a HTTP/1.1\r\nHo")
-		h.run(5*time.Second, func() bool { return len(s.in) == 0 && countResponses(s.out.Bytes()) == 1 })
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Head && len(c.slots) == 1 })
+		close(u.gate("/slow3"))
 		s.in = []byte("st: x\r\n\r\n")
-		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 2 && c.Phase() == Idle })
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 5 && c.Phase() == Idle })
 	}},
 	{name: "body-unread", workersOnly: true, cfg: func(cfg *Config) { cfg.BodyBuffer = 7 }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
 		// An app that starts once the body buffer is full answers
@@ -87,9 +102,26 @@ var phaseWalks = []phaseWalk{
 		close(u.gate("/slow"))
 		c, s := h.dial()
 		s.in = []byte("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789")
-		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == Body })
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && len(c.slots) == 0 && c.Phase() == Body })
 		s.in = []byte("0123456789")
 		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Idle })
+	}},
+	{name: "response-ends-late", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// Every byte of the response is out before its app ends, and
+		// its end brings none: App -> Idle.
+		c, s := h.dial()
+		s.in = []byte(get("/push"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == App })
+		close(u.gate("/push"))
+		h.run(5*time.Second, func() bool { return c.Phase() == Idle })
+	}},
+	{name: "last-response-ends-late", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The same with Connection: close: App -> Lingering.
+		c, s := h.dial()
+		s.in = []byte("GET /push HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == App })
+		close(u.gate("/push"))
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering && s.shut })
 	}},
 	{name: "last-response", walk: func(t *testing.T, h *harness, u *unsafeApp) {
 		// Connection: close: Writing -> Lingering, then the client
@@ -100,15 +132,27 @@ var phaseWalks = []phaseWalk{
 		s.eof = true
 		h.run(5*time.Second, func() bool { return h.closed(c) })
 	}},
-	{name: "last-response-client-closed", walk: func(t *testing.T, h *harness, u *unsafeApp) {
-		// The client sent its last request and closed its side:
-		// Writing -> Closing once the response is out.
+	{name: "last-response-client-closed", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The client sent its last request and closed its side while
+		// the app ran: Writing -> Closing once the response is out.
 		c, s := h.dial()
-		s.in, s.eof = []byte(get("/a")), true
+		s.in = []byte(get("/slow"))
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == App })
+		s.eof = true
+		h.run(5*time.Second, func() bool { return c.eof })
+		close(u.gate("/slow"))
 		h.run(5*time.Second, func() bool { return h.closed(c) })
 		if countResponses(s.out.Bytes()) != 1 {
 			t.Errorf("wrote %q; want the response", s.out.String())
 		}
+	}},
+	{name: "write-timeout", cfg: func(cfg *Config) { cfg.WriteTimeout = 20 * time.Millisecond }, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The client takes no byte of the response in time:
+		// Writing -> Closing.
+		h.refill = 0
+		c, s := h.dial()
+		s.in = []byte(get("/a"))
+		h.run(5*time.Second, func() bool { return h.closed(c) })
 	}},
 	{name: "malformed-head", walk: func(t *testing.T, h *harness, u *unsafeApp) {
 		// Head -> Writing (400).
@@ -156,18 +200,30 @@ var phaseWalks = []phaseWalk{
 // (the harness fails a test at any move the table does not list).
 func TestTransitions(t *testing.T) {
 	seen := map[Transition]bool{}
+	walks, ran := 0, 0
 	for _, w := range phaseWalks {
 		for _, workers := range []int{0, 2} {
 			if w.workersOnly && workers == 0 {
 				continue
 			}
+			walks++
 			t.Run(fmt.Sprintf("%s/workers-%d", w.name, workers), func(t *testing.T) {
+				ran++
 				var u unsafeApp
-				// /slow... answers once its gate opens; the rest is
-				// unsafeApp's.
+				// /slow... answers once its gate opens; /push writes
+				// its whole response through write, then ends once its
+				// gate opens; the rest is unsafeApp's.
 				app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
-					if strings.HasPrefix(env.PathInfo, "/slow") {
+					switch {
+					case strings.HasPrefix(env.PathInfo, "/slow"):
 						return u.gates.app(env, start)
+					case env.PathInfo == "/push":
+						write, err := start("200 OK", []gateway.Header{{Name: "Content-Length", Value: "2"}}, nil)
+						if err == nil {
+							write([]byte("ok"))
+						}
+						<-u.gate("/push")
+						return nil
 					}
 					return u.app(env, start)
 				}
@@ -182,7 +238,7 @@ func TestTransitions(t *testing.T) {
 					seen[Transition{From: from, To: to}] = true
 				}
 				defer func() {
-					for _, p := range []string{"/slow", "/slow2"} {
+					for _, p := range []string{"/slow", "/slow2", "/slow3", "/push"} {
 						select {
 						case <-u.gate(p):
 						default:
@@ -193,6 +249,9 @@ func TestTransitions(t *testing.T) {
 				w.walk(t, h, &u)
 			})
 		}
+	}
+	if ran < walks {
+		return // -run picked some walks: they cannot make every move
 	}
 	for _, tr := range Transitions {
 		if !seen[Transition{From: tr.From, To: tr.To}] {
