@@ -123,6 +123,27 @@ var phaseWalks = []phaseWalk{
 		close(u.gate("/push"))
 		h.run(5*time.Second, func() bool { return c.Phase() == Lingering && s.shut })
 	}},
+	{name: "ends-under-head", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// A response already out ends the connection while a
+		// pipelined head arrives: Head -> Lingering.
+		c, s := h.dial()
+		s.in = []byte(get("/push-short"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == App })
+		s.in = []byte("GET /a HTTP/1.1\r\nHo")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Head })
+		close(u.gate("/push-short"))
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering && s.shut })
+	}},
+	{name: "ends-under-body", workersOnly: true, walk: func(t *testing.T, h *harness, u *unsafeApp) {
+		// The same while a pipelined body arrives: Body -> Lingering.
+		c, s := h.dial()
+		s.in = []byte(get("/push-short"))
+		h.run(5*time.Second, func() bool { return countResponses(s.out.Bytes()) == 1 && c.Phase() == App })
+		s.in = []byte("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+		h.run(5*time.Second, func() bool { return len(s.in) == 0 && c.Phase() == Body })
+		close(u.gate("/push-short"))
+		h.run(5*time.Second, func() bool { return c.Phase() == Lingering && s.shut })
+	}},
 	{name: "last-response", walk: func(t *testing.T, h *harness, u *unsafeApp) {
 		// Connection: close: Writing -> Lingering, then the client
 		// closes: Lingering -> Closing -> Closed.
@@ -212,17 +233,23 @@ func TestTransitions(t *testing.T) {
 				var u unsafeApp
 				// /slow... answers once its gate opens; /push writes
 				// its whole response through write, then ends once its
-				// gate opens; the rest is unsafeApp's.
+				// gate opens; /push-short the same, one byte short of
+				// its Content-Length, which ends the connection; the
+				// rest is unsafeApp's.
 				app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
 					switch {
 					case strings.HasPrefix(env.PathInfo, "/slow"):
 						return u.gates.app(env, start)
-					case env.PathInfo == "/push":
-						write, err := start("200 OK", []gateway.Header{{Name: "Content-Length", Value: "2"}}, nil)
+					case env.PathInfo == "/push", env.PathInfo == "/push-short":
+						n := "2"
+						if env.PathInfo == "/push-short" {
+							n = "3"
+						}
+						write, err := start("200 OK", []gateway.Header{{Name: "Content-Length", Value: n}}, nil)
 						if err == nil {
 							write([]byte("ok"))
 						}
-						<-u.gate("/push")
+						<-u.gate(env.PathInfo)
 						return nil
 					}
 					return u.app(env, start)
@@ -238,7 +265,7 @@ func TestTransitions(t *testing.T) {
 					seen[Transition{From: from, To: to}] = true
 				}
 				defer func() {
-					for _, p := range []string{"/slow", "/slow2", "/slow3", "/push"} {
+					for _, p := range []string{"/slow", "/slow2", "/slow3", "/push", "/push-short"} {
 						select {
 						case <-u.gate(p):
 						default:
