@@ -75,7 +75,7 @@ var Transitions = []Transition{
 	{App, Body, "a pipelined request's head and part of its body arrive while the app runs"},
 	{App, Writing, "the app's response begins"},
 	{App, Closing, "the client reset or hung up while its app ran"},
-	{App, Idle, "the app ends after every byte of its response went out (it pushed them through write)"},
+	{App, Idle, "the worker ends after every byte of its response went out (streamed or pushed through write)"},
 	{App, Lingering, "the same, for the last response"},
 	{Writing, Head, "the response is out; the next request's head is incomplete"},
 	{Writing, Body, "the response is out; the next request's body is arriving"},
