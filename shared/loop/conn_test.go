@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"lbws/shared/apps"
 	"lbws/shared/gateway"
 	"lbws/shared/http1"
@@ -130,4 +132,65 @@ func BenchmarkConnKeepAliveGet(b *testing.B) {
 			b.Fatalf("no keep-alive response: phase %v, want %v", c.Phase(), c.Want())
 		}
 	}
+}
+
+// The lingering close through the connection's events alone: after the
+// last response the connection asks the stage to shut down its sending
+// side, then to read until the client closes, discarding what comes
+// (RFC 9112 9.6), and to close once the client has closed, or has sent
+// more than lingerBytes, or shutdown failed. Then the loop forgets it.
+func TestLingeringCloseEvents(t *testing.T) {
+	const lingerEarly = "bytes the client sent before it read the response"
+	for _, tc := range []struct {
+		name string
+		end  func(t *testing.T, c *Conn) // what ends the lingering
+	}{
+		{"client-closes", func(t *testing.T, c *Conn) { c.ReceivedEOF() }},
+		{"too-much", func(t *testing.T, c *Conn) {
+			// Up to lingerBytes in all are discarded; one more ends it.
+			junk := make([]byte, lingerBytes-len(lingerEarly))
+			c.Received(junk)
+			if c.Want() != Read {
+				t.Fatalf("lingering: Want %v after %d bytes; want read up to %d", c.Want(), lingerBytes, lingerBytes)
+			}
+			c.Received(junk[:1])
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newInlineConn(t, apps.Hello(0))
+			c.Received([]byte("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /unread HTTP/1.1\r\n"))
+			if c.Phase() != Writing || c.Want() != Write {
+				t.Fatalf("after a request with Connection: close: %v, Want %v; want Writing, write", c.Phase(), c.Want())
+			}
+			c.Sent(len(c.Output()))
+			if c.Phase() != Lingering || c.Want() != HalfClose {
+				t.Fatalf("after the last response: %v, Want %v; want Lingering, half-close", c.Phase(), c.Want())
+			}
+			c.HalfClosed(nil)
+			if c.Phase() != Lingering || c.Want() != Read {
+				t.Fatalf("after the half-close: %v, Want %v; want Lingering, read", c.Phase(), c.Want())
+			}
+			c.Received([]byte(lingerEarly))
+			if c.Want() != Read || len(c.Output()) != 0 {
+				t.Fatalf("lingering: Want %v, %d bytes of output; want read and nothing to write", c.Want(), len(c.Output()))
+			}
+			tc.end(t, c)
+			if c.Phase() != Closing || c.Want() != Close {
+				t.Fatalf("at the end of the lingering: %v, Want %v; want Closing, close", c.Phase(), c.Want())
+			}
+			c.Closed()
+			if c.Phase() != Closed || c.Want() != 0 || c.l.Conn(c.Fd()) != nil || len(c.l.Conns()) != 0 {
+				t.Fatalf("after Closed: %v, Want %v, %d connections; want Closed and forgotten", c.Phase(), c.Want(), len(c.l.Conns()))
+			}
+		})
+	}
+	t.Run("shutdown-fails", func(t *testing.T) {
+		c := newInlineConn(t, apps.Hello(0))
+		c.Received([]byte("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		c.Sent(len(c.Output()))
+		c.HalfClosed(unix.ENOTCONN)
+		if c.Phase() != Closing || c.Want() != Close {
+			t.Fatalf("after a failed shutdown: %v, Want %v; want Closing, close", c.Phase(), c.Want())
+		}
+	})
 }
