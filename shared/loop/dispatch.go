@@ -39,10 +39,7 @@ func (c *Conn) begin(req *http1.Request, head []byte, buffered int) {
 		// turn.
 		c.noMore = true
 	}
-	s.opt.Close = c.noMore || l.stopping
-	// A shutdown that begins while the app runs (closeAfterLast) is
-	// still announced in the head, whichever goroutine encodes it.
-	s.opt.Closing = s.closing.Load
+	s.opt.Close = c.noMore || l.stopping // s.opt.Closing is set once per slot (slotPool)
 	// RFC 9112 9.3.2: only a sequence of requests with safe methods may
 	// be processed in parallel. An unsafe request waits until every
 	// response before it is complete (if one of them ends the
@@ -412,10 +409,13 @@ func (c *Conn) appendOut(p []byte) {
 // dropped unanswered (RFC 9112 9.6).
 func (c *Conn) retire(s *slot) {
 	l := c.l
-	c.slots[0] = nil
-	c.slots = c.slots[1:]
-	if len(c.slots) == 0 {
-		c.slots = c.slots[:0:0]
+	// Shift down rather than reslice, so the queue keeps its array: a
+	// keep-alive connection allocates it once, not per request.
+	n := copy(c.slots, c.slots[1:])
+	c.slots[n] = nil
+	c.slots = c.slots[:n]
+	if s.inline {
+		defer s.recycle()
 	}
 	if l.cfg.Verbose && s.method != "" {
 		l.log.Printf("%s %s %s %d %dB %v", c.remote, s.method, s.target, s.res.Status, s.res.Bytes, time.Since(s.start).Round(10*time.Microsecond))

@@ -72,9 +72,33 @@ type slot struct {
 
 // newSlot returns a slot for the next request of c.
 func newSlot(c *Conn) *slot {
-	s := &slot{c: c}
-	s.room.L = &s.mu
+	s := slotPool.Get().(*slot)
+	s.c = c
 	return s
+}
+
+// slotPool keeps the slots of inline requests for reuse (recycle): a
+// keep-alive connection whose app runs inline allocates no slot per
+// request.
+var slotPool = sync.Pool{New: func() any {
+	s := &slot{}
+	s.room.L = &s.mu
+	// A shutdown that begins while the app runs (closeAfterLast) is
+	// still announced in the head, whichever goroutine encodes it. The
+	// method value is made once per slot, not once per request.
+	s.opt.Closing = s.closing.Load
+	return s
+}}
+
+// recycle gives a retired slot back to slotPool. Only a slot no other
+// goroutine can hold may go back: one whose app ran inline (a worker's
+// slot may still be read by its worker after the loop retired it).
+func (s *slot) recycle() {
+	closing := s.opt.Closing
+	*s = slot{}
+	s.room.L = &s.mu
+	s.opt.Closing = closing
+	slotPool.Put(s)
 }
 
 // !+run
