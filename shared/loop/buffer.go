@@ -6,8 +6,10 @@ import "sync"
 // it and given back as soon as it is empty, so an idle connection holds
 // none.
 const (
-	// scratchSize is the loop's read buffer: every read lands here first,
-	// and only bytes that are not yet a whole request are copied out.
+	// scratchSize is the size of the stages' read buffer (their
+	// readSize), which the tests' fake stage uses too: every read lands
+	// there first, and the connection copies out only bytes that are not
+	// yet a whole request.
 	scratchSize = 64 << 10
 	// smallSize is the class of unparsed remainders and copied heads.
 	smallSize = 4 << 10

@@ -195,7 +195,8 @@ func (c *Conn) Closed() {
 	if c.closed {
 		return
 	}
-	c.closing, c.closed = true, true
+	c.close() // if the stage closed it unasked, release what it holds
+	c.closed = true
 	c.l.forget(c)
 	c.update()
 }

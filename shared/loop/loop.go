@@ -118,9 +118,6 @@ func (l *Loop) Open(fd int, remote string) *Conn {
 		l.byFd = append(l.byFd, nil)
 	}
 	l.byFd[fd] = c
-	if l.stopping {
-		c.close() // the listening socket had it queued: nothing to serve
-	}
 	c.update()
 	return c
 }
