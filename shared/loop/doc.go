@@ -1,38 +1,48 @@
-// Package loop is what stages 04-select, 05-poll and 06-epoll share: the
-// connection state machine of a readiness-based server, written once and
-// independent of the readiness API. It teaches how one goroutine serves
-// thousands of connections without ever blocking on a socket, and what
-// that costs: state kept per connection instead of on a goroutine's
-// stack, explicit buffers, explicit timers, explicit backpressure.
+// Package loop is what stages 04-select, 05-poll and 06-epoll share: one
+// HTTP/1.1 connection as a sans-I/O state machine (Conn), the loop's
+// bookkeeping around it (Loop: its connections, their deadlines, the
+// ready list its workers post to), the worker pool, and the self-pipe
+// waker. It never reads, writes, accepts or closes a socket and calls no
+// readiness API: those are each stage's lesson, in the stage's own
+// files. Its tests are plain function calls. Python's h11 draws the same
+// line.
 //
 // # The contract with a stage
 //
-// A stage owns the readiness API and its loop; this package owns
-// everything else. Each turn the stage asks the Loop for its Timeout,
-// waits for readiness, and reports what it saw:
+// The stage owns the listening socket, the readiness API, the read
+// buffer and every system call. Each turn it waits between Begin and
+// End, so the order cannot be got wrong:
 //
-//	l.OnReadable(c) Want   // c can be read (or has an error or hang-up)
-//	l.OnWritable(c) Want   // c can be written
-//	l.OnWake() []*Conn     // the wake-up descriptor is readable
-//	l.Accept() ([]*Conn, error) // the listening socket is readable
-//	l.Expire() []*Conn     // after the wait: deadlines that passed
+//	wait := l.Begin()             // the timeout: the earliest deadline
+//	n, err := unix.Poll(fds, msec(wait.Timeout))
+//	for _, c := range wait.End() { ... }   // workers' results, deadlines passed
+//	... then what the readiness call reported
 //
-// Every answer is what the connection wants next: Read, Write, both, the
-// zero Want (it waits for its app: watch nothing) or Close (the loop has
-// closed it: forget it). For the connections in a returned slice the
-// stage reads c.Want(). A stage only translates wants into its API: select
+// For a new connection it calls l.Open(fd, remote). Then it asks each
+// connection what it wants (c.Want) and does it, reporting what the
+// kernel did:
+//
+//	Read       read(2) into its buffer, then c.Received(p), c.ReceivedEOF() or c.Failed("read", err)
+//	Write      write(2) of c.Output(), then c.Sent(n) or c.Failed("write", err)
+//	HalfClose  shutdown(2) SHUT_WR, then c.HalfClosed(err)
+//	Close      close(2), then c.Closed()
+//
+// The zero Want means the connection waits for its app: watch nothing.
+// Read and Write are also its interest for the readiness API: select
 // and poll rebuild their sets from every connection's Want each turn;
-// epoll changes a registration (EPOLL_CTL_MOD) only when the Want differs
-// from the registered one (Conn.Watched). That is the whole difference
-// between the stages, which is why their server.go files diff so small.
+// epoll changes a registration (EPOLL_CTL_MOD) only when the Want
+// differs from the registered one (Conn.Watched). A connection's Phase
+// (Head, Body, App, Writing, Idle, Lingering, Closing, Closed) names
+// where it is; Transitions lists every move, and each phase has at most
+// one deadline.
 //
 // # What a connection costs
 //
 // An idle keep-alive connection holds no goroutine and no buffer: its
-// Conn (a few hundred bytes), a timer heap entry and the kernel's socket.
-// Every read lands in the loop's 64 KiB scratch buffer and is parsed
-// there; only an incomplete head is copied out, into a pooled buffer that
-// goes back to its pool once the head is complete. Parsers and output
+// Conn (192 bytes), a timer heap entry and the kernel's socket. Every
+// read lands in the stage's 64 KiB read buffer and is parsed there
+// (Received); only an incomplete head is copied out, into a pooled
+// buffer that goes back to its pool once the head is complete. Parsers and output
 // buffers are pooled the same way and held only while in use.
 //
 // # Requests and responses
@@ -68,7 +78,7 @@
 // stops its app. While the output is over the bound, or the queue holds
 // Config.MaxPipeline requests, the loop does not read the connection, so
 // a client that sends but never reads cannot grow the server's memory:
-// at most one scratch buffer of unparsed requests, MaxPipeline slots of
+// at most one read buffer of unparsed requests, MaxPipeline slots of
 // at most OutputBuffer plus one chunk each, and the output buffer. A
 // response the client takes nothing of for Config.WriteTimeout closes the
 // connection.
@@ -118,18 +128,19 @@
 //
 // One bad peer never ends the loop: an error on a connection closes that
 // connection and is logged once (a reset, or a client that leaves in the
-// middle of its body, only with Verbose). Only the
-// listening socket's failure (Accept's error) or the readiness API's
-// ends a stage's serve. A connection ends gently: after its last
-// response the loop shuts down its sending side and reads until the
-// client closes (for up to 250 ms), so unread request bytes cannot turn
-// the close into a reset that destroys the response (RFC 9112 9.6).
-// Stop (or StopOn) begins a graceful shutdown: the listening socket is
-// closed, idle connections too, requests in flight finish and their
-// connections close after their responses, which say "Connection: close"
-// if their heads are not out yet; Finished reports when all are done or
-// Config.ShutdownTimeout has passed. A hang-up or error that poll or
-// epoll reports for a connection waiting for its app closes it at once
-// (Conn.probe): left as it was, a level-triggered API would report it
-// again at every wait.
+// middle of its body, only with Verbose). Only the failure of the
+// listening socket or of the readiness API ends a stage's serve. A
+// connection ends gently: after its last response it asks the stage to
+// shut down its sending side (HalfClose) and to read until the client
+// closes (for up to 250 ms), so unread request bytes cannot turn the
+// close into a reset that destroys the response (RFC 9112 9.6). Stop (or
+// StopOn) begins a graceful shutdown at the next End: Stopping tells the
+// stage to close its listening socket, idle connections close, requests
+// in flight finish and their connections close after their responses,
+// which say "Connection: close" if their heads are not out yet; Finished
+// reports when all are done or Config.ShutdownTimeout has passed. An end
+// of file reported twice with nothing new (a hang-up that poll or epoll
+// reports for a connection waiting for its app, which the stage's probe
+// passes on) closes the connection: left as it was, a level-triggered
+// API would report it again at every wait.
 package loop
