@@ -95,14 +95,14 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	code := mainErr(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// mainErr parses flags and runs bench or renders the docs; it returns the
+// realMain parses flags and runs bench or renders the docs, and returns the
 // exit status.
-func mainErr(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	targets := fs.String("targets", "", "comma list of targets (`names`, name prefixes or stage numbers: 02,nethttp,gunicorn,nginx,article-py); empty: all")

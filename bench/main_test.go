@@ -11,7 +11,7 @@ import (
 func TestMainWithoutWrk(t *testing.T) {
 	t.Setenv("PATH", t.TempDir()) // no wrk here
 	var stdout, stderr bytes.Buffer
-	code := mainErr(t.Context(), []string{"-out", t.TempDir()}, &stdout, &stderr)
+	code := realMain(t.Context(), []string{"-out", t.TempDir()}, &stdout, &stderr)
 	if code != 2 {
 		t.Errorf("exit status %d, want 2", code)
 	}
@@ -33,7 +33,7 @@ func TestMainFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		if code := mainErr(t.Context(), tt.args, &stdout, &stderr); code != tt.code {
+		if code := realMain(t.Context(), tt.args, &stdout, &stderr); code != tt.code {
 			t.Errorf("%v: exit status %d, want %d", tt.args, code, tt.code)
 		}
 		if !strings.Contains(stderr.String(), tt.want) {
@@ -45,7 +45,7 @@ func TestMainFlags(t *testing.T) {
 func TestMainRender(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := mainErr(t.Context(), []string{"-render", "testdata/results.json", "-docs", dir}, &stdout, &stderr)
+	code := realMain(t.Context(), []string{"-render", "testdata/results.json", "-docs", dir}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit status %d: %s", code, stderr.String())
 	}

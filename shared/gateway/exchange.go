@@ -50,7 +50,7 @@ type ExchangeOptions struct {
 //
 // Start runs the App; then each call of Next appends the next bytes of
 // the response (status line and header fields, then the body with its
-// framing, then the end) to the caller's slice, at most max bytes per
+// framing, then the end) to the caller's slice, at most limit bytes per
 // call. Next pulls the app's Body only when it has nothing pending and
 // room left: a caller that stops calling Next stops the app, which is how
 // a loop exerts backpressure on a client that does not read. Once
@@ -167,15 +167,15 @@ func (x *Exchange) begin(s *Server, req *http1.Request, body io.Reader, remoteAd
 // !+exchange
 
 // Next appends the next bytes of the response to dst and returns it,
-// producing at most max bytes (max >= 1) in this call. done is true once
+// producing at most limit bytes (limit >= 1) in this call. done is true once
 // the whole response is in the returned slice (or the exchange was
 // aborted); Result is then final. err != nil means the response cannot be
 // completed honestly (a fault after the head went out, a body that broke
 // the app's Content-Length, a failed Sink): the caller sends what was
 // returned and closes the connection.
-func (x *Exchange) Next(dst []byte, max int) (out []byte, done bool, err error) {
-	max = maxInt(max, 1)
-	x.q.dst, x.q.limit = dst, len(dst)+max
+func (x *Exchange) Next(dst []byte, limit int) (out []byte, done bool, err error) {
+	limit = max(limit, 1)
+	x.q.dst, x.q.limit = dst, len(dst)+limit
 	start := len(dst)
 	for {
 		x.q.drain()
@@ -198,14 +198,6 @@ func (x *Exchange) Next(dst []byte, max int) (out []byte, done bool, err error) 
 }
 
 // !-exchange
-
-// maxInt returns the larger of a and b.
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
 
 // Result reports what was sent: the status, the body bytes, and whether
 // the connection may carry another request (false after Close, a failed

@@ -250,7 +250,7 @@ func (c *Conn) startInline(s *slot) {
 // Connection: close), and stops the connection from taking further
 // requests. If s is not yet in the queue it is appended.
 func (c *Conn) answer(s *slot, status int, reason string) {
-	c.fix(s, http1.ErrorResponse(status, reason), status)
+	c.replace(s, http1.ErrorResponse(status, reason), status)
 }
 
 // busy answers s with 503 and Retry-After: the server is overloaded now,
@@ -258,11 +258,12 @@ func (c *Conn) answer(s *slot, status int, reason string) {
 // logged once per burst.
 func (c *Conn) busy(s *slot, why string) {
 	c.l.busyLog.hit(c.l, "503: %s", why)
-	c.fix(s, busyResponse(why), 503)
+	c.replace(s, busyResponse(why), 503)
 }
 
-// fix turns s into the fixed response resp.
-func (c *Conn) fix(s *slot, resp []byte, status int) {
+// replace answers s with the canned response resp (an error status or
+// a refusal) instead of its app's; the connection closes after it.
+func (c *Conn) replace(s *slot, resp []byte, status int) {
 	s.fixed, s.interim, s.mustClose = resp, nil, true
 	s.closeUnstartedPipe()
 	s.held, s.pending = false, false
