@@ -1,9 +1,14 @@
 // Command 04-select is the article's non-blocking server rebuilt on
 // select(2): one goroutine, one readiness loop, many connections. It
 // watches the listening socket, a wake-up pipe and every connection with
-// select, and hands each ready descriptor to the shared connection state
-// machine (lbws/shared/loop), which reads, parses, runs the app and
-// writes without ever blocking on a socket.
+// select, and reads, writes, accepts and closes without ever blocking.
+// Every system call of the model is in this directory, in the order it
+// runs: server.go (serve, the turn around select, the fd_sets), accept.go
+// (accept4 until EAGAIN, the pause when out of descriptors), fdset.go
+// (FD_SETSIZE and the held connection), conn.go (drive, read, write,
+// close). What the bytes mean is the shared HTTP connection, a sans-I/O
+// state machine (lbws/shared/loop): the loop passes it what it read,
+// writes what it gives, and asks it what it wants next.
 //
 // Run it from the repository root and try it:
 //

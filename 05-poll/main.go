@@ -1,7 +1,9 @@
 // Command 05-poll is 04-select with poll(2) in place of select(2): the
-// same readiness loop, the same shared connection state machine
-// (lbws/shared/loop), the same flags. Only the readiness API changed;
-// `diff 04-select/server.go 05-poll/server.go` shows all of it.
+// same files (server.go, accept.go, conn.go), the same shared connection
+// state machine (lbws/shared/loop), the same flags. Only the readiness
+// API changed: `diff 04-select/server.go 05-poll/server.go` and `diff
+// 04-select/conn.go 05-poll/conn.go` show all of it, and 04's fdset.go
+// (FD_SETSIZE) has no counterpart here.
 //
 // Run it from the repository root and try it:
 //

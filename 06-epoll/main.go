@@ -1,7 +1,13 @@
 // Command 06-epoll is the readiness loop on epoll(7), the API Linux
-// servers are built on (nginx, Go's own runtime, nbio): the same shared
-// connection state machine as 04 and 05 (lbws/shared/loop), with the
-// interest list kept in the kernel, and one loop per core.
+// servers are built on (nginx, Go's own runtime, nbio): the same
+// skeleton as 04 and 05, with the interest list kept in the kernel, and
+// one loop per core. Every system call of the model is in this
+// directory, in the order it runs: server.go (serve, the turn around
+// epoll_wait, watch and epoll_ctl), accept.go (accept4 until EAGAIN),
+// conn.go (drive, read, write, probe, close), waker_linux.go (the
+// eventfd workers wake the loop with), loops.go (SO_REUSEPORT loops).
+// The HTTP connection itself is the shared sans-I/O state machine
+// (lbws/shared/loop): bytes in, bytes out, and what it wants next.
 //
 // Run it from the repository root and try it:
 //
@@ -41,7 +47,9 @@
 // which saves the kernel re-checking it, and demands that the loop read,
 // write and accept until EAGAIN every time: a connection whose bytes
 // were not all read would never be reported again and would stall
-// forever. The loop does exactly that in edge mode (Config.Edge).
+// forever. The loop does exactly that with -edge (read and accept), and
+// remembers a connection it stopped reading before EAGAIN (its queue
+// was full) to read it once there is room.
 //
 // -loops n runs n loops on n goroutines, each with its own listening
 // socket bound with SO_REUSEPORT to the same port: the kernel spreads new
