@@ -179,6 +179,7 @@ func (c *Conn) bodyReady(s *slot) bool {
 // reports whether s went to the pool.
 func (c *Conn) submit(s *slot) bool {
 	if c.l.pool.Submit(s) {
+		c.l.submitted = true
 		return true
 	}
 	if s.pipe != nil {
