@@ -1,0 +1,91 @@
+// Command minimal is the article's select server written the naive way,
+// on purpose: one loop calls select(2) on the listening socket and every
+// connection; a readable connection gets one read(2) of at most 1024
+// bytes, taken as a whole request; the app runs right there, in the
+// loop; the response goes out with blocking writes until all of it is
+// written. No timeouts, no limits, nothing kept between two reads.
+// Chapter docs/04-select.md starts here, shows what breaks it, and
+// builds ../ (the stage) as the fix of each failure.
+//
+//	go run ./04-select/minimal -addr 127.0.0.1:8888 -delay 200ms
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/sock"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (host:port; port 0 picks one)")
+	delay := flag.Duration("delay", 200*time.Millisecond, "how long the app sleeps")
+	flag.Parse()
+	lfd, err := sock.Listen(*addr) // socket, bind, listen: chapter 01
+	if err != nil {
+		log.Fatal(err)
+	}
+	local, _ := sock.LocalAddr(lfd)
+	fmt.Printf("04-select minimal: serving http://%s/, one select loop, the app inline\n", local)
+	conns := map[int]bool{} // the connections select watches
+	buf := make([]byte, 1024)
+	// !+naive
+	for {
+		var rd unix.FdSet
+		rd.Set(lfd)
+		top := lfd
+		for fd := range conns {
+			rd.Set(fd) // an fd_set holds descriptors 0 to 1023
+			top = max(top, fd)
+		}
+		if _, err := unix.Select(top+1, &rd, nil, nil, nil); err != nil {
+			continue // EINTR: the Go runtime's own signals interrupt it
+		}
+		if rd.IsSet(lfd) {
+			if cfd, _, err := unix.Accept(lfd); err == nil {
+				conns[cfd] = true
+			}
+		}
+		for fd := range conns {
+			if !rd.IsSet(fd) {
+				continue
+			}
+			n, err := unix.Read(fd, buf) // the whole request, we hope
+			if err != nil || n == 0 {
+				unix.Close(fd) // the client is gone
+				delete(conns, fd)
+				continue
+			}
+			sendAll(fd, app(string(buf[:n]), *delay)) // blocks until the client takes it all
+		}
+	}
+	// !-naive
+}
+
+// app is the article's hello world, run inline: every client waits for it.
+func app(request string, delay time.Duration) string {
+	line, _, _ := strings.Cut(request, "\r\n")
+	status, body := "404 Not Found", "not found"
+	if f := strings.Fields(line); len(f) > 1 && f[1] == "/hello" {
+		time.Sleep(delay) // the article's time.sleep(0.2)
+		status, body = "200 OK", "Hello World"
+	}
+	date := time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+	return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nDate: %s\r\n\r\n%s", status, len(body), date, body)
+}
+
+// sendAll is Python's sendall: write until every byte is gone.
+func sendAll(fd int, out string) {
+	for b := []byte(out); len(b) > 0; {
+		n, err := unix.Write(fd, b)
+		if err != nil {
+			return
+		}
+		b = b[n:]
+	}
+}
