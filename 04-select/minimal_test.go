@@ -109,8 +109,8 @@ func servedBesideNonReader(addr string, wait time.Duration) error {
 }
 
 // TestMinimalDiesAtFdSetSize pins the chapter's 1,100 connections: the
-// minimal puts every connection in an fd_set, and x/sys's FdSet.Set
-// panics with an index out of range at descriptor 1024 (FD_SETSIZE), which
+// minimal puts every connection in an fd_set, and x/sys's FdSet methods
+// panic with an index out of range at descriptor 1024 (FD_SETSIZE), which
 // kills the server and every connection with it. The stage holds such a
 // connection and stops accepting instead (TestFdSetSizeHoldsConnection,
 // TestKeepAliveAboveFdSetSizeAllServed).
@@ -135,7 +135,7 @@ func TestMinimalDiesAtFdSetSize(t *testing.T) {
 		t.Errorf("minimal after %d connections: exit status 0; want the panic's 2", len(open))
 	}
 	if s := naive.Stderr.String(); !strings.Contains(s, "index out of range [16]") {
-		t.Errorf("minimal's stderr: %q; want FdSet.Set's index out of range [16] (descriptor 1024)", firstLines(s, 3))
+		t.Errorf("minimal's stderr: %q; want the FdSet's index out of range [16] (descriptor 1024)", firstLines(s, 3))
 	} else {
 		t.Logf("minimal after %d connections: %s", len(open), firstLines(s, 1))
 	}
