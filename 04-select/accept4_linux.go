@@ -2,6 +2,8 @@ package main
 
 import "golang.org/x/sys/unix"
 
+// !+accept4
+
 // accept4 takes the next connection off the listening socket's queue,
 // non-blocking and close-on-exec from the start (one system call, no
 // window for a fork to inherit it), retrying when a signal interrupts
@@ -14,3 +16,5 @@ func accept4(lfd int) (int, unix.Sockaddr, error) {
 		}
 	}
 }
+
+// !-accept4

@@ -67,6 +67,8 @@ type held struct {
 	logged time.Time // when errFull was last logged
 }
 
+// !+hold
+
 // hold keeps the connection on fd aside until fit places it (place).
 // Meanwhile accepting stops, and every connection closes after its
 // current response (loop.SetKeepAlive), so that the connections waiting
@@ -99,6 +101,8 @@ func (s *server) place() {
 	s.loop.SetKeepAlive(true)
 	s.open(fd, h.remote)
 }
+
+// !-hold
 
 // dropHeld closes the held connection, if any.
 func (s *server) dropHeld() {
