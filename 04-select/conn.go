@@ -44,7 +44,7 @@ func (s *server) drive(c *loop.Conn, readable bool) {
 			s.read(c)
 			readable = false // level-triggered: select reports it again if more is there
 		default:
-			return // it waits for poll, or for its app
+			return // it waits for select, or for its app
 		}
 	}
 }
