@@ -12,7 +12,9 @@
 // "$ " prompts the commands are the prompted lines (with the lines an open
 // quote or a trailing backslash carries them on to); the other lines are
 // output. A block tagged sh, bash or shell without prompts is a script
-// whose every line is a command. Blocks of other languages are not read.
+// whose every line is a command. Blocks of other languages are not read,
+// nor is a block right after the comment <!-- runit: skip --> (for a
+// transcript that shows a mistake on purpose).
 // Each command line is split into simple commands at |, &&, ;, & and
 // parentheses; redirections, comments, NAME=value prefixes and reserved
 // words (for ... do, time) are set aside. Then, for what can be checked

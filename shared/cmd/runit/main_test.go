@@ -143,6 +143,14 @@ func TestCommands(t *testing.T) {
 		/* 35 */ "$ not read",
 		/* 36 */ "~~~",
 		/* 37 */ "$ go run ./outside-any-block",
+		/* 38 */ "<!-- runit: skip -->",
+		/* 39 */ "",
+		/* 40 */ "```",
+		/* 41 */ "$ go run ./05-poll -shows-a-mistake-on-purpose",
+		/* 42 */ "```",
+		/* 43 */ "```",
+		/* 44 */ "$ go run ./06-epoll",
+		/* 45 */ "```",
 	}, "\n")
 	want := []command{
 		{4, "go run ./05-poll -v"},
@@ -151,6 +159,7 @@ func TestCommands(t *testing.T) {
 		{23, "go run ./bench -quick      # a script line"},
 		{25, "go test lbws/..."},
 		{32, "echo inside a longer fence"},
+		{44, "go run ./06-epoll"},
 	}
 	if got := commands(src); !reflect.DeepEqual(got, want) {
 		t.Errorf("commands:\n got %+v\nwant %+v", got, want)

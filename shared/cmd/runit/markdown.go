@@ -38,8 +38,9 @@ func commands(src string) []command {
 		for end < len(lines) && !closesFence(lines[end], fence) {
 			end++
 		}
+		skipped := skipDirective(lines[:i])
 		i = end
-		if !shellInfo[info] {
+		if !shellInfo[info] || skipped {
 			continue
 		}
 		body := lines[start:end]
@@ -111,4 +112,18 @@ func closesFence(line, fence string) bool {
 		return false
 	}
 	return strings.Trim(t, fence[:1]) == ""
+}
+
+// skipComment makes runit pass over the next block.
+const skipComment = "<!-- runit: skip -->"
+
+// skipDirective reports whether the last non-blank line before a block is
+// the skip comment.
+func skipDirective(before []string) bool {
+	for j := len(before) - 1; j >= 0; j-- {
+		if t := strings.TrimSpace(before[j]); t != "" {
+			return t == skipComment
+		}
+	}
+	return false
 }
