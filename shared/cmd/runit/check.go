@@ -95,11 +95,14 @@ func (c *checker) skip(at site, format string, args ...any) {
 }
 
 // checkFile checks every command of one Markdown file. binaries maps
-// the output of each go build -o seen so far in the file to its package,
-// so that a later ./01-echo/01-echo -v is checked as that program.
+// the output of each go build -o in the file to its package, so that
+// ./01-echo/01-echo -v is checked as that program: the package of the
+// latest build before the command, or of the first one after it (a
+// chapter may run the binary before it shows how it was built).
 func (c *checker) checkFile(file, src string) {
-	binaries := map[string]string{}
-	for _, cmd := range commands(src) {
+	cmds := commands(src)
+	binaries := buildOutputs(cmds)
+	for _, cmd := range cmds {
 		at := site{file: file, line: cmd.line}
 		simple, err := splitCommands(cmd.text)
 		if err != nil {
@@ -111,6 +114,32 @@ func (c *checker) checkFile(file, src string) {
 			c.checkCommand(at, commandWords(ws), binaries)
 		}
 	}
+}
+
+// buildOutputs maps the output of each go build -o ./DIR in cmds to
+// DIR, the first build of each output only.
+func buildOutputs(cmds []command) map[string]string {
+	outs := map[string]string{}
+	for _, cmd := range cmds {
+		simple, err := splitCommands(cmd.text)
+		if err != nil {
+			continue
+		}
+		for _, ws := range simple {
+			ws = commandWords(ws)
+			if len(ws) < 2 || ws[0].text != "go" || ws[1].text != "build" {
+				continue
+			}
+			out, target, _, ok := goRunArgs(ws)
+			if !ok || out.text == "" || out.dynamic || target.dynamic || !strings.HasPrefix(target.text, "./") {
+				continue
+			}
+			if _, seen := outs[path.Clean(out.text)]; !seen {
+				outs[path.Clean(out.text)] = path.Clean(target.text)
+			}
+		}
+	}
+	return outs
 }
 
 // checkCommand checks one simple command; what it does not know is
@@ -232,7 +261,7 @@ func (c *checker) binary(at site, ws []word, binaries map[string]string) {
 	at.label = name
 	clean := path.Clean(name)
 	if pkg, ok := binaries[clean]; ok {
-		c.ok(at, "built from ./%s earlier in the file", pkg)
+		c.ok(at, "built from ./%s by a go build -o in the file", pkg)
 		c.programArgs(at, pkg, ws[1:])
 		return
 	}

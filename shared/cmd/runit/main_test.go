@@ -313,6 +313,7 @@ func TestFixture(t *testing.T) {
 		f + "18: /tmp/runit-fixture/hold: flag -bogus is not defined",
 		f + "19: ./02-simple-wsgi/no-such.sh: ./02-simple-wsgi/no-such.sh does not exist",
 		f + "29: go run ./shared/cmd/hold: flag -zzz is not defined",
+		f + "35: /tmp/runit-fixture/later: flag -later-bogus is not defined",
 	}
 	if len(problems) != len(wantProblems) {
 		t.Errorf("got %d problems, want %d:\n%s", len(problems), len(wantProblems), strings.Join(problems, "\n"))
@@ -331,12 +332,13 @@ func TestFixture(t *testing.T) {
 		f + "18: /tmp/runit-fixture/hold: ok: flag -d",
 		f + "19: ./02-simple-wsgi/wrk.sh: ok: ./02-simple-wsgi/wrk.sh exists",
 		f + "28: go run ./shared/cmd/hold: ok: flag -n",
+		f + "35: /tmp/runit-fixture/later: ok: flag -n",
 	} {
 		if !contains(oks, want) {
 			t.Errorf("no line %q in the checks that passed:\n%s", want, strings.Join(oks, "\n"))
 		}
 	}
-	if !strings.Contains(stderr.String(), "runit: 9 problem(s)") {
+	if !strings.Contains(stderr.String(), "runit: 10 problem(s)") {
 		t.Errorf("stderr lacks the count: %s", stderr.String())
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
