@@ -269,6 +269,13 @@ func (c *checker) binary(at site, ws []word, binaries map[string]string) {
 		c.skip(at, "%s (not in the repository)", name)
 		return
 	}
+	// Before the file test: a binary left from a local go build is
+	// still checked as its package.
+	if dir := path.Dir(clean); path.Base(dir) == path.Base(clean) && c.isPackage(dir) {
+		c.ok(at, "go build's default name for ./%s", dir)
+		c.programArgs(at, dir, ws[1:])
+		return
+	}
 	if c.exists(clean) {
 		c.ok(at, "%s exists", name)
 		for _, w := range ws[1:] {
@@ -278,16 +285,11 @@ func (c *checker) binary(at site, ws []word, binaries map[string]string) {
 		}
 		return
 	}
-	if dir := path.Dir(clean); path.Base(dir) == path.Base(clean) && c.isPackage(dir) {
-		c.ok(at, "go build's default name for ./%s", dir)
-		c.programArgs(at, dir, ws[1:])
-		return
-	}
 	c.problem(at, "%s does not exist", name)
 }
 
-// outputFlags name the flags whose value is a file the command writes,
-// which need not exist yet.
+// outputFlag reports whether a flag's value is a file the command
+// writes, which need not exist yet.
 func outputFlag(name string) bool {
 	return name == "o" || name == "out" || name == "outputdir" || strings.HasSuffix(name, "profile")
 }

@@ -314,6 +314,7 @@ func TestFixture(t *testing.T) {
 		f + "19: ./02-simple-wsgi/no-such.sh: ./02-simple-wsgi/no-such.sh does not exist",
 		f + "29: go run ./shared/cmd/hold: flag -zzz is not defined",
 		f + "35: /tmp/runit-fixture/later: flag -later-bogus is not defined",
+		f + "42: ./shared/cmd/hold/hold: flag -default-bogus is not defined",
 	}
 	if len(problems) != len(wantProblems) {
 		t.Errorf("got %d problems, want %d:\n%s", len(problems), len(wantProblems), strings.Join(problems, "\n"))
@@ -333,12 +334,13 @@ func TestFixture(t *testing.T) {
 		f + "19: ./02-simple-wsgi/wrk.sh: ok: ./02-simple-wsgi/wrk.sh exists",
 		f + "28: go run ./shared/cmd/hold: ok: flag -n",
 		f + "35: /tmp/runit-fixture/later: ok: flag -n",
+		f + "42: ./shared/cmd/hold/hold: ok: flag -n",
 	} {
 		if !contains(oks, want) {
 			t.Errorf("no line %q in the checks that passed:\n%s", want, strings.Join(oks, "\n"))
 		}
 	}
-	if !strings.Contains(stderr.String(), "runit: 10 problem(s)") {
+	if !strings.Contains(stderr.String(), "runit: 11 problem(s)") {
 		t.Errorf("stderr lacks the count: %s", stderr.String())
 	}
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
