@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"sort"
-	"sync"
 	"time"
+
+	"lbws/shared/hold"
 )
 
 // The c10k workload's settings.
@@ -59,12 +57,6 @@ type C10K struct {
 	Rechecked int `json:"rechecked"`
 }
 
-// heldConn is one connection the c10k workload holds.
-type heldConn struct {
-	c  net.Conn      // the connection
-	br *bufio.Reader // its reader, which may hold nothing between responses
-}
-
 // measureC10K runs the c10k workload on t: a row with the memory per held
 // connection and the fresh requests' latency, skipped when the target does
 // not hold connections or the open-file limit is too low.
@@ -110,8 +102,14 @@ func (r *runner) c10kOnce(ctx context.Context, t Target, w Workload) (c *C10K, s
 		return nil, "", false, err
 	}
 	start := time.Now()
-	held, err := holdConns(ctx, addr, w.Connections)
-	defer closeAll(held)
+	cl := c10kClient(addr)
+	openCtx, cancel := context.WithTimeout(ctx, c10kOpenLimit)
+	held, err := cl.Open(openCtx, w.Connections)
+	if errors.Is(openCtx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("opening took longer than %v: %w", c10kOpenLimit, err)
+	}
+	cancel()
+	defer hold.CloseAll(held)
 	c.Held, c.OpenSeconds = len(held), time.Since(start).Seconds()
 	if err != nil {
 		return c, "", false, fmt.Errorf("held %s of %s connections: %w", thousands(int64(len(held))), thousands(int64(w.Connections)), err)
@@ -123,10 +121,10 @@ func (r *runner) c10kOnce(ctx context.Context, t Target, w Workload) (c *C10K, s
 	}
 	c.MemoryBeforeKiB, c.MemoryHeldKiB, c.PSS, c.Procs = before, after, pss, procs
 	c.BytesPerConn = float64(after-before) * 1024 / float64(len(held))
-	if err := c.timeFresh(ctx, addr); err != nil {
+	if err := c.timeFresh(ctx, cl); err != nil {
 		return c, "", false, err
 	}
-	c.recheck(held)
+	c.recheck(cl, held)
 	if gone, how := srv.exited(); gone {
 		return c, "", false, fmt.Errorf("server exited while holding the connections (%s)", how)
 	}
@@ -149,107 +147,23 @@ func treeMemory(pid int) (kib int64, pss bool, procs int, err error) {
 	return t.RSSKiB, false, t.Procs, nil
 }
 
-// holdConns opens n connections to addr, c10kDialers at a time, each with
-// one complete response to GET /hello, and returns those it holds; the
-// error is the first failure.
-func holdConns(ctx context.Context, addr string, n int) ([]heldConn, error) {
-	ctx, cancel := context.WithTimeout(ctx, c10kOpenLimit)
-	defer cancel()
-	slots := make([]heldConn, n)
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-	)
-	sem := make(chan struct{}, c10kDialers)
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			hc, err := openOne(ctx, addr)
-			if err != nil {
-				mu.Lock()
-				if first == nil {
-					first = fmt.Errorf("connection %d: %w", i+1, err)
-					cancel() // one failure ends the opening: the row fails
-				}
-				mu.Unlock()
-				return
-			}
-			slots[i] = hc
-		}()
-	}
-	wg.Wait()
-	var held []heldConn
-	for _, hc := range slots {
-		if hc.c != nil {
-			held = append(held, hc)
-		}
-	}
-	if first == nil && ctx.Err() != nil {
-		first = fmt.Errorf("opening took longer than %v: %w", c10kOpenLimit, ctx.Err())
-	}
-	return held, first
-}
-
-// openOne opens a connection and gets one answer on it, keeping it open.
-func openOne(ctx context.Context, addr string) (heldConn, error) {
-	d := net.Dialer{Timeout: c10kReqTimeout}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return heldConn{}, err
-	}
-	hc := heldConn{c: c, br: bufio.NewReaderSize(c, 512)}
-	if err := hc.get(addr); err != nil {
-		c.Close()
-		return heldConn{}, err
-	}
-	return hc, nil
-}
-
-// get sends GET /hello on a kept-alive connection and reads a 200 answer.
-func (hc heldConn) get(addr string) error {
-	_ = hc.c.SetDeadline(time.Now().Add(c10kReqTimeout))
-	defer hc.c.SetDeadline(time.Time{})
-	req := "GET /hello HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: " + benchAgent + "\r\n\r\n"
-	if _, err := io.WriteString(hc.c, req); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(hc.br, &http.Request{Method: http.MethodGet})
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %s", resp.Status)
-	}
-	return nil
-}
-
-// closeAll closes the held connections.
-func closeAll(held []heldConn) {
-	for _, hc := range held {
-		hc.c.Close()
-	}
+// c10kClient is how the c10k workload opens and holds connections:
+// c10kDialers at a time, each answered GET /hello.
+func c10kClient(addr string) *hold.Client {
+	return &hold.Client{Addr: addr, Path: "/hello", UserAgent: benchAgent, Timeout: c10kReqTimeout, Parallel: c10kDialers}
 }
 
 // timeFresh times c10kFresh requests, one after another, each on a new
 // connection (connecting included), and records their median.
-func (c *C10K) timeFresh(ctx context.Context, addr string) error {
+func (c *C10K) timeFresh(ctx context.Context, cl *hold.Client) error {
 	for i := range c10kFresh {
 		start := time.Now()
-		hc, err := openOne(ctx, addr)
+		hc, err := cl.Dial(ctx)
 		if err != nil {
 			return fmt.Errorf("fresh request %d while holding the connections: %w", i+1, err)
 		}
 		c.FreshMS = append(c.FreshMS, float64(time.Since(start).Microseconds())/1000)
-		hc.c.Close()
+		hc.Close()
 	}
 	sorted := append([]float64(nil), c.FreshMS...)
 	sort.Float64s(sorted)
@@ -258,14 +172,10 @@ func (c *C10K) timeFresh(ctx context.Context, addr string) error {
 }
 
 // recheck asks the first c10kRecheck held connections for a second answer.
-func (c *C10K) recheck(held []heldConn) {
-	addr := ""
+func (c *C10K) recheck(cl *hold.Client, held []*hold.Conn) {
 	for _, hc := range held[:min(c10kRecheck, len(held))] {
-		if addr == "" {
-			addr = hc.c.RemoteAddr().String()
-		}
 		c.Rechecked++
-		if err := hc.get(addr); err == nil {
+		if err := cl.Get(hc); err == nil {
 			c.Answering++
 		}
 	}

@@ -23,18 +23,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"lbws/shared/hold"
 )
 
 // config is what run needs; main fills it from the flags.
@@ -56,8 +54,8 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := checkLoopback(cfg.Addr); err != nil {
-		fmt.Fprintln(os.Stderr, "hold:", err)
+	if err := hold.CheckLoopback(cfg.Addr); err != nil {
+		fmt.Fprintln(os.Stderr, "hold: -addr", err)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,50 +66,19 @@ func main() {
 	}
 }
 
-// checkLoopback refuses an address that is not on this machine: the tool
-// opens thousands of connections and must not do it to anyone else.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("-addr %q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("-addr %q: not a loopback address (127.0.0.0/8, ::1 or localhost)", addr)
-	}
-	return nil
-}
-
 // run opens cfg.N connections to cfg.Addr, one after another, each with
 // its request answered, prints a line, holds them for cfg.Hold or until
 // ctx is done, closes them and prints a second line.
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	held := make([]net.Conn, 0, cfg.N)
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
+	cl := hold.Client{Addr: cfg.Addr, Path: cfg.Path}
 	start := time.Now()
-	var d net.Dialer
-	for i := range cfg.N {
-		c, err := d.DialContext(ctx, "tcp", cfg.Addr)
-		if ctx.Err() != nil {
-			return nil // interrupted while opening: let go of what is held
-		}
-		if err != nil {
-			return fmt.Errorf("connection %d of %d: %w", i+1, cfg.N, err)
-		}
-		held = append(held, c)
-		if cfg.Path == "" {
-			continue
-		}
-		if err := request(c, cfg.Path); err != nil {
-			return fmt.Errorf("connection %d of %d: %w", i+1, cfg.N, err)
-		}
+	held, err := cl.Open(ctx, cfg.N)
+	defer hold.CloseAll(held)
+	switch {
+	case ctx.Err() != nil:
+		return nil // interrupted while opening: let go of what is held
+	case err != nil:
+		return err
 	}
 	what := "silent (no request sent)"
 	if cfg.Path != "" {
@@ -130,31 +97,5 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	case <-timeout:
 	}
 	fmt.Fprintf(out, "let go of %d connections\n", len(held))
-	return nil
-}
-
-// request sends a GET for path on c and reads the whole response, which
-// must be 200 and must leave the connection open (no Connection: close):
-// a held connection is a keep-alive client waiting between requests.
-func request(c net.Conn, path string) error {
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: hold\r\n\r\n"); err != nil {
-		return fmt.Errorf("sending GET %s: %w", path, err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return fmt.Errorf("reading the response to GET %s: %w", path, err)
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	switch {
-	case err != nil:
-		return fmt.Errorf("reading the body of GET %s: %w", path, err)
-	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("GET %s: status %d, want 200", path, resp.StatusCode)
-	case resp.Close:
-		return errors.New("the server closes the connection after its response (Connection: close): nothing to hold")
-	}
 	return nil
 }

@@ -178,17 +178,6 @@ func TestServerThatClosesIsAnError(t *testing.T) {
 	}
 }
 
-func TestLoopbackOnly(t *testing.T) {
-	for addr, ok := range map[string]bool{
-		"127.0.0.1:80": true, "127.1.2.3:80": true, "[::1]:80": true, "localhost:80": true,
-		"10.0.0.1:80": false, "example.com:80": false, "0.0.0.0:80": false, "8888": false,
-	} {
-		if err := checkLoopback(addr); (err == nil) != ok {
-			t.Errorf("checkLoopback(%q) = %v; want ok %v", addr, err, ok)
-		}
-	}
-}
-
 // The command exits with status 0 at SIGINT, after letting go.
 func TestSigintExitsCleanly(t *testing.T) {
 	s := newServer(t, "")
