@@ -1,0 +1,87 @@
+//go:build linux
+
+// Command minimal is chapter 05's naive poll server with epoll(7) in
+// place of poll(2), level-triggered, and naive in the same ways on
+// purpose: a readable connection gets one read(2) of at most 1024 bytes,
+// taken as the whole request; the app runs inline, in the loop, so while
+// it sleeps nobody else is served; the response goes out in one blocking
+// write(2), and the connection closes. No timeouts, no limits. What
+// changed is only where the list of watched descriptors lives: in the
+// kernel, added to once per connection, and epoll_wait returns only the
+// ready ones. Chapter docs/06-epoll.md starts here, and ../ (the stage) is
+// the fix; `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is the
+// lesson in small.
+//
+//	go run ./06-epoll/minimal -addr 127.0.0.1:8888 -delay 200ms
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/netip"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (IPv4 host:port; port 0 picks one)")
+	delay := flag.Duration("delay", 200*time.Millisecond, "how long the app sleeps")
+	flag.Parse()
+	ap, err := netip.ParseAddrPort(*addr)
+	if err != nil || !ap.Addr().Is4() {
+		log.Fatalf("-addr %q: want an IPv4 host:port", *addr)
+	}
+	lfd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	unix.SetsockoptInt(lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if err := unix.Bind(lfd, &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}); err != nil {
+		log.Fatal("bind: ", err)
+	}
+	unix.Listen(lfd, 1024)
+	sa, _ := unix.Getsockname(lfd)
+	in := sa.(*unix.SockaddrInet4)
+	fmt.Printf("06-epoll minimal: serving http://%v:%d/, one epoll loop, the app inline\n", netip.AddrFrom4(in.Addr), in.Port)
+	// !+naive
+	epfd, err := unix.EpollCreate1(0) // the list lives in the kernel
+	if err != nil {
+		log.Fatal("epoll_create1: ", err)
+	}
+	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)})
+	ready := make([]unix.EpollEvent, 128)
+	for {
+		n, err := unix.EpollWait(epfd, ready, -1) // only the ready ones come back
+		if err != nil && err != unix.EINTR {
+			log.Fatal("epoll_wait: ", err)
+		}
+		for _, ev := range ready[:max(n, 0)] {
+			if fd := int(ev.Fd); fd != lfd {
+				handle(fd, *delay) // and closed, which takes it off the list
+				continue
+			}
+			cfd, _, err := unix.Accept(lfd)
+			if err != nil {
+				log.Fatal("accept: ", err)
+			}
+			unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, cfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(cfd)})
+		}
+	}
+	// !-naive
+}
+
+// handle serves the one request on connection fd: one read, taken as the
+// whole request, the app inline, one write, close.
+func handle(fd int, delay time.Duration) {
+	buf := make([]byte, 1024)
+	n, _ := unix.Read(fd, buf) // the whole request, we hope
+	line, _, _ := strings.Cut(string(buf[:max(n, 0)]), "\r\n")
+	status, body := "404 Not Found", "not found"
+	if f := strings.Fields(line); len(f) > 1 && f[1] == "/hello" {
+		time.Sleep(delay) // the article's time.sleep(0.2), in the loop: everyone waits
+		status, body = "200 OK", "Hello World"
+	}
+	date := time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+	unix.Write(fd, []byte("HTTP/1.1 "+status+"\r\nContent-Type: text/plain\r\nDate: "+date+"\r\n\r\n"+body))
+	unix.Close(fd)
+}
