@@ -1,12 +1,12 @@
-// Command minimal is the article's select server with poll(2) in place of
-// select(2), written the naive way on purpose: one loop watches the
-// listening socket and every connection; a readable connection gets one
-// read(2) of at most 1024 bytes, taken as the whole request; the app runs
-// inline, in the loop, so while it sleeps nobody else is served; the
-// response goes out in one blocking write(2), and the connection closes.
-// No timeouts, no limits. Chapter docs/05-poll.md starts here, and ../
-// (the stage) is the fix. `diff 05-poll/minimal/main.go
-// 06-epoll/minimal/main.go` is chapter 06's lesson in small.
+// Command minimal is a readiness loop on poll(2), written the naive way
+// on purpose: one loop watches the listening socket and every
+// connection; a readable connection gets one read(2) of at most 1024
+// bytes, taken as the whole request; the app runs inline, in the loop, so
+// while it sleeps nobody else is served; the response goes out in one
+// blocking write(2), and the connection closes. No timeouts, no limits.
+// Chapter docs/05-poll.md starts here, and ../ (the stage) is the fix;
+// `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is chapter 06
+// in small.
 //
 //	go run ./05-poll/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main

@@ -1,16 +1,14 @@
 //go:build linux
 
-// Command minimal is chapter 05's naive poll server with epoll(7) in
-// place of poll(2), level-triggered, and naive in the same ways on
-// purpose: a readable connection gets one read(2) of at most 1024 bytes,
-// taken as the whole request; the app runs inline, in the loop, so while
-// it sleeps nobody else is served; the response goes out in one blocking
-// write(2), and the connection closes. No timeouts, no limits. What
-// changed is only where the list of watched descriptors lives: in the
-// kernel, added to once per connection, and epoll_wait returns only the
-// ready ones. Chapter docs/06-epoll.md starts here, and ../ (the stage) is
-// the fix; `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is the
-// lesson in small.
+// Command minimal is a readiness loop on epoll(7), written the naive way
+// on purpose: one loop watches the listening socket and every
+// connection; a readable connection gets one read(2) of at most 1024
+// bytes, taken as the whole request; the app runs inline, in the loop, so
+// while it sleeps nobody else is served; the response goes out in one
+// blocking write(2), and the connection closes. No timeouts, no limits.
+// Chapter docs/06-epoll.md starts here, and ../ (the stage) is the fix;
+// `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is chapter 06
+// in small.
 //
 //	go run ./06-epoll/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main
@@ -48,6 +46,7 @@ func main() {
 	if err != nil {
 		log.Fatal("epoll_create1: ", err)
 	}
+	// Level-triggered (no EPOLLET): reported for as long as it is readable.
 	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)})
 	ready := make([]unix.EpollEvent, 128)
 	for {
