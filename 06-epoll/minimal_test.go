@@ -20,9 +20,10 @@ import (
 //     minimal takes its one read for the request.
 //   - keepalive/http11-persists: the minimal closes after every answer;
 //     the stage's connection asks to read again (RFC 9112 9.3).
-//   - robustness/header-timeout-silent: the minimal's epoll_wait never times
-//     out, so a client that sends nothing holds its connection forever;
-//     the stage's epoll_wait timeout comes from the earliest deadline.
+//   - robustness/header-timeout-silent: the minimal's epoll_wait never
+//     times out, so a client that sends nothing holds its connection
+//     forever; the stage's epoll_wait timeout comes from the earliest
+//     deadline.
 //   - concurrency/many-connections: the minimal runs the app inline, and
 //     200 connections wait 200 ms each, one after another; the stage's
 //     workers run them at once.
