@@ -16,8 +16,8 @@ import (
 //   - robustness/slow-head: a head that arrives in pieces; poll says the
 //     socket is readable, not that a whole request is there, and the
 //     minimal takes its one read for the request.
-//   - keepalive/http11-persists: the minimal closes after every answer;
-//     the stage's connection asks to read again (RFC 9112 9.3).
+//   - pipelining/two-gets: two requests in one read; the minimal
+//     answers the first and never sees the second (RFC 9112 9.3.2).
 //   - robustness/header-timeout-silent: the minimal's poll never times
 //     out, so a client that sends nothing holds its connection forever;
 //     the stage's poll timeout comes from the earliest deadline.
@@ -30,12 +30,13 @@ func TestMinimalFailsWhatTheStageFixes(t *testing.T) {
 	ts := start(t, loop.Config{App: apps.Mux(delay), Workers: 256, HeaderTimeout: headerTimeout})
 	stagetest.Story(t, naive.Addr, ts.Addr, conformance.Options{
 		KeepAlive:     true,
+		Pipelining:    true,
 		Concurrent:    true,
 		HeaderTimeout: headerTimeout,
 		Timeout:       5 * time.Second,
 	},
 		"robustness/slow-head",
-		"keepalive/http11-persists",
+		"pipelining/two-gets",
 		"robustness/header-timeout-silent",
 		"concurrency/many-connections", // last: it leaves the minimal busy for 40 s
 	)

@@ -1,12 +1,13 @@
-// Command minimal is a readiness loop on poll(2), written the naive way
-// on purpose: one loop watches the listening socket and every
-// connection; a readable connection gets one read(2) of at most 1024
-// bytes, taken as the whole request; the app runs inline, in the loop, so
-// while it sleeps nobody else is served; the response goes out in one
-// blocking write(2), and the connection closes. No timeouts, no limits.
-// Chapter docs/05-poll.md starts here, and ../ (the stage) is the fix;
-// `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is chapter 06
-// in small.
+// Command minimal is chapter 04's naive select server with poll(2) in
+// place of select(2), as naive on purpose: one loop calls poll on the
+// listening socket and every connection; a readable connection gets one
+// read(2) of at most 1024 bytes, taken as a whole request; the app runs
+// right there, in the loop; the response goes out with blocking writes
+// until all of it is written. No timeouts, no limits, nothing kept
+// between two reads. Chapter docs/05-poll.md starts here, and ../ (the
+// stage) is the fix; `diff 04-select/minimal/main.go
+// 05-poll/minimal/main.go` is what poll changes, and `diff
+// 05-poll/minimal/main.go 06-epoll/minimal/main.go` what epoll does.
 //
 //	go run ./05-poll/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main
@@ -15,72 +16,76 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net/netip"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"lbws/shared/sock"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (IPv4 host:port; port 0 picks one)")
+	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (host:port; port 0 picks one)")
 	delay := flag.Duration("delay", 200*time.Millisecond, "how long the app sleeps")
 	flag.Parse()
-	ap, err := netip.ParseAddrPort(*addr)
-	if err != nil || !ap.Addr().Is4() {
-		log.Fatalf("-addr %q: want an IPv4 host:port", *addr)
+	lfd, err := sock.Listen(*addr) // socket, bind, listen: chapter 01
+	if err != nil {
+		log.Fatal(err)
 	}
-	lfd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	unix.SetsockoptInt(lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	if err := unix.Bind(lfd, &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}); err != nil {
-		log.Fatal("bind: ", err)
-	}
-	unix.Listen(lfd, 1024)
-	sa, _ := unix.Getsockname(lfd)
-	in := sa.(*unix.SockaddrInet4)
-	fmt.Printf("05-poll minimal: serving http://%v:%d/, one poll loop, the app inline\n", netip.AddrFrom4(in.Addr), in.Port)
+	local, _ := sock.LocalAddr(lfd)
+	fmt.Printf("05-poll minimal: serving http://%s/, one poll loop, the app inline\n", local)
+	conns := map[int]bool{} // the connections poll watches
+	buf := make([]byte, 1024)
 	// !+naive
-	var conns []int // the connections, in the order of their pollfds
 	for {
 		fds := []unix.PollFd{{Fd: int32(lfd), Events: unix.POLLIN}} // the whole list, every turn
-		for _, fd := range conns {
-			fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		for fd := range conns {
+			fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}) // any descriptor number
 		}
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			log.Fatal("poll: ", err)
+		if _, err := unix.Poll(fds, -1); err != nil {
+			continue // EINTR: the Go runtime's own signals interrupt it
 		}
-		open := conns[:0]
-		for i, fd := range conns {
-			if fds[i+1].Revents != 0 {
-				handle(fd, *delay) // and closed
-			} else {
-				open = append(open, fd)
-			}
-		}
-		conns = open
 		if fds[0].Revents != 0 {
-			cfd, _, err := unix.Accept(lfd)
-			if err != nil {
-				log.Fatal("accept: ", err)
+			if cfd, _, err := unix.Accept(lfd); err == nil {
+				conns[cfd] = true
 			}
-			conns = append(conns, cfd)
+		}
+		for _, p := range fds[1:] {
+			if p.Revents == 0 {
+				continue
+			}
+			fd := int(p.Fd)
+			n, err := unix.Read(fd, buf) // the whole request, we hope
+			if err != nil || n == 0 {
+				unix.Close(fd) // the client is gone
+				delete(conns, fd)
+				continue
+			}
+			sendAll(fd, app(string(buf[:n]), *delay)) // blocks until the client takes it all
 		}
 	}
 	// !-naive
 }
 
-// handle serves the one request on connection fd: one read, taken as the
-// whole request, the app inline, one write, close.
-func handle(fd int, delay time.Duration) {
-	buf := make([]byte, 1024)
-	n, _ := unix.Read(fd, buf) // the whole request, we hope
-	line, _, _ := strings.Cut(string(buf[:max(n, 0)]), "\r\n")
+// app is the article's hello world, run inline: every client waits for it.
+func app(request string, delay time.Duration) string {
+	line, _, _ := strings.Cut(request, "\r\n")
 	status, body := "404 Not Found", "not found"
 	if f := strings.Fields(line); len(f) > 1 && f[1] == "/hello" {
-		time.Sleep(delay) // the article's time.sleep(0.2), in the loop: everyone waits
+		time.Sleep(delay) // the article's time.sleep(0.2)
 		status, body = "200 OK", "Hello World"
 	}
 	date := time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
-	unix.Write(fd, []byte("HTTP/1.1 "+status+"\r\nContent-Type: text/plain\r\nDate: "+date+"\r\n\r\n"+body))
-	unix.Close(fd)
+	return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nDate: %s\r\n\r\n%s", status, len(body), date, body)
+}
+
+// sendAll is Python's sendall: write until every byte is gone.
+func sendAll(fd int, out string) {
+	for b := []byte(out); len(b) > 0; {
+		n, err := unix.Write(fd, b)
+		if err != nil {
+			return
+		}
+		b = b[n:]
+	}
 }

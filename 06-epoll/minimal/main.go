@@ -1,14 +1,15 @@
 //go:build linux
 
-// Command minimal is a readiness loop on epoll(7), written the naive way
-// on purpose: one loop watches the listening socket and every
-// connection; a readable connection gets one read(2) of at most 1024
-// bytes, taken as the whole request; the app runs inline, in the loop, so
-// while it sleeps nobody else is served; the response goes out in one
-// blocking write(2), and the connection closes. No timeouts, no limits.
-// Chapter docs/06-epoll.md starts here, and ../ (the stage) is the fix;
-// `diff 05-poll/minimal/main.go 06-epoll/minimal/main.go` is chapter 06
-// in small.
+// Command minimal is chapter 05's naive poll server with epoll(7) in
+// place of poll(2), as naive on purpose: one loop calls epoll_wait on
+// the listening socket and every connection; a readable connection gets one
+// read(2) of at most 1024 bytes, taken as a whole request; the app runs
+// right there, in the loop; the response goes out with blocking writes
+// until all of it is written. No timeouts, no limits, nothing kept
+// between two reads. Chapter docs/06-epoll.md starts here, and ../ (the
+// stage) is the fix; `diff 04-select/minimal/main.go
+// 05-poll/minimal/main.go` is what poll changes, and `diff
+// 05-poll/minimal/main.go 06-epoll/minimal/main.go` what epoll does.
 //
 //	go run ./06-epoll/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main
@@ -17,70 +18,81 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net/netip"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"lbws/shared/sock"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (IPv4 host:port; port 0 picks one)")
+	addr := flag.String("addr", "127.0.0.1:8888", "where to listen (host:port; port 0 picks one)")
 	delay := flag.Duration("delay", 200*time.Millisecond, "how long the app sleeps")
 	flag.Parse()
-	ap, err := netip.ParseAddrPort(*addr)
-	if err != nil || !ap.Addr().Is4() {
-		log.Fatalf("-addr %q: want an IPv4 host:port", *addr)
-	}
-	lfd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	unix.SetsockoptInt(lfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	if err := unix.Bind(lfd, &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}); err != nil {
-		log.Fatal("bind: ", err)
-	}
-	unix.Listen(lfd, 1024)
-	sa, _ := unix.Getsockname(lfd)
-	in := sa.(*unix.SockaddrInet4)
-	fmt.Printf("06-epoll minimal: serving http://%v:%d/, one epoll loop, the app inline\n", netip.AddrFrom4(in.Addr), in.Port)
-	// !+naive
-	epfd, err := unix.EpollCreate1(0) // the list lives in the kernel
+	lfd, err := sock.Listen(*addr) // socket, bind, listen: chapter 01
 	if err != nil {
-		log.Fatal("epoll_create1: ", err)
+		log.Fatal(err)
 	}
-	// Level-triggered (no EPOLLET): reported for as long as it is readable.
-	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)})
+	local, _ := sock.LocalAddr(lfd)
+	fmt.Printf("06-epoll minimal: serving http://%s/, one epoll loop, the app inline\n", local)
+	epfd, err := unix.EpollCreate1(0) // the list epoll watches, kept in the kernel
+	if err != nil {
+		log.Fatal(err)
+	}
+	watch(epfd, lfd)
 	ready := make([]unix.EpollEvent, 128)
+	buf := make([]byte, 1024)
+	// !+naive
 	for {
-		n, err := unix.EpollWait(epfd, ready, -1) // only the ready ones come back
-		if err != nil && err != unix.EINTR {
-			log.Fatal("epoll_wait: ", err)
+		nready, err := unix.EpollWait(epfd, ready, -1) // only the ready ones come back
+		if err != nil {
+			continue // EINTR: the Go runtime's own signals interrupt it
 		}
-		for _, ev := range ready[:max(n, 0)] {
-			if fd := int(ev.Fd); fd != lfd {
-				handle(fd, *delay) // and closed, which takes it off the list
+		for _, ev := range ready[:nready] {
+			fd := int(ev.Fd)
+			if fd == lfd {
+				if cfd, _, err := unix.Accept(lfd); err == nil {
+					watch(epfd, cfd) // once: the kernel keeps it on the list
+				}
 				continue
 			}
-			cfd, _, err := unix.Accept(lfd)
-			if err != nil {
-				log.Fatal("accept: ", err)
+			n, err := unix.Read(fd, buf) // the whole request, we hope
+			if err != nil || n == 0 {
+				unix.Close(fd) // the client is gone; closing takes it off the list
+				continue
 			}
-			unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, cfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(cfd)})
+			sendAll(fd, app(string(buf[:n]), *delay)) // blocks until the client takes it all
 		}
 	}
 	// !-naive
 }
 
-// handle serves the one request on connection fd: one read, taken as the
-// whole request, the app inline, one write, close.
-func handle(fd int, delay time.Duration) {
-	buf := make([]byte, 1024)
-	n, _ := unix.Read(fd, buf) // the whole request, we hope
-	line, _, _ := strings.Cut(string(buf[:max(n, 0)]), "\r\n")
+// watch adds fd to epfd's list, level-triggered (no EPOLLET): reported at
+// every epoll_wait for as long as it is readable.
+func watch(epfd, fd int) {
+	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)})
+}
+
+// app is the article's hello world, run inline: every client waits for it.
+func app(request string, delay time.Duration) string {
+	line, _, _ := strings.Cut(request, "\r\n")
 	status, body := "404 Not Found", "not found"
 	if f := strings.Fields(line); len(f) > 1 && f[1] == "/hello" {
-		time.Sleep(delay) // the article's time.sleep(0.2), in the loop: everyone waits
+		time.Sleep(delay) // the article's time.sleep(0.2)
 		status, body = "200 OK", "Hello World"
 	}
 	date := time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
-	unix.Write(fd, []byte("HTTP/1.1 "+status+"\r\nContent-Type: text/plain\r\nDate: "+date+"\r\n\r\n"+body))
-	unix.Close(fd)
+	return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nDate: %s\r\n\r\n%s", status, len(body), date, body)
+}
+
+// sendAll is Python's sendall: write until every byte is gone.
+func sendAll(fd int, out string) {
+	for b := []byte(out); len(b) > 0; {
+		n, err := unix.Write(fd, b)
+		if err != nil {
+			return
+		}
+		b = b[n:]
+	}
 }
