@@ -1,13 +1,11 @@
-// Command minimal is chapter 04's naive select server with poll(2) in
-// place of select(2), as naive on purpose: one loop calls poll on the
-// listening socket and every connection; a readable connection gets one
-// read(2) of at most 1024 bytes, taken as a whole request; the app runs
-// right there, in the loop; the response goes out with blocking writes
-// until all of it is written. No timeouts, no limits, nothing kept
-// between two reads. Chapter docs/05-poll.md starts here, and ../ (the
-// stage) is the fix; `diff 04-select/minimal/main.go
-// 05-poll/minimal/main.go` is what poll changes, and `diff
-// 05-poll/minimal/main.go 06-epoll/minimal/main.go` what epoll does.
+// Command minimal is 04-select/minimal on poll(2), written the naive way,
+// on purpose: one loop calls poll(2) on the listening socket and every
+// connection; a readable connection gets one read(2) of at most 1024
+// bytes, taken as a whole request; the app runs right there, in the
+// loop; the response goes out with blocking writes until all of it is
+// written. No timeouts, no limits, nothing kept between two reads.
+// Chapter docs/05-poll.md starts here, shows what breaks it, and
+// builds ../ (the stage) as the fix of each failure.
 //
 //	go run ./05-poll/minimal -addr 127.0.0.1:8888 -delay 200ms
 package main
