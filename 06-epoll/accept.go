@@ -15,8 +15,9 @@ import (
 // acceptBatch bounds the connections accepted per readiness report, so a
 // flood of new connections cannot starve the established ones;
 // level-triggered, epoll reports the listening socket again if more
-// wait. Edge-triggered, accept goes on until EAGAIN: a connection that
-// arrives while the queue is not empty makes no new edge.
+// wait. Edge-triggered, accept goes on until EAGAIN: connections that
+// arrive between two waits make one report, and any left in the queue
+// would wait for the next arrival.
 const acceptBatch = 64
 
 // !+accept

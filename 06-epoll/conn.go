@@ -36,8 +36,10 @@ func (s *server) ready(c *loop.Conn, readable bool) {
 // side, close. Each call reports to c what the kernel did, and c's Want
 // says what comes next; then its registration follows (watch).
 // Edge-triggered, a connection that stops reading before EAGAIN (its
-// queue is full) is remembered as unread: epoll will not report those
-// bytes again, so the loop reads them once the connection wants more.
+// queue is full) is remembered as unread, and read on in the turn it
+// wants more: no new edge comes for bytes already there. (The
+// EPOLL_CTL_MOD of that turn re-checks the socket and reports it too,
+// one turn later; the loop does not wait for it.)
 func (s *server) drive(c *loop.Conn, readable bool) {
 	for {
 		switch w := c.Want(); {
@@ -121,8 +123,9 @@ func (s *server) write(c *loop.Conn) bool {
 
 // probe settles a readiness report for a connection that asked for no
 // read: a hang-up or an error, which epoll reports whatever was asked.
-// Left as it is, level-triggered epoll reports it again at every call, and a connection
-// waiting for its app would spin the loop until the app returns. A
+// Left as it is, level-triggered epoll reports it again at every call,
+// and a connection waiting for its app would spin the loop until the app
+// returns. A
 // pending error (a reset) closes the connection: SO_ERROR reads it even
 // when request bytes are still queued, which a peek would return first.
 // An end of file is passed on; reported again with nothing new, the
