@@ -1,0 +1,334 @@
+// Command grade checks a learner's server, stage by stage: it builds the
+// exercise of a stage, starts it, talks to it over loopback and stops at
+// the first check that fails, with a report that says what it sent, what
+// came back, what it expected, a shell command that does the same, and a
+// hint. Run it from the repository root:
+//
+//	go run ./shared/cmd/grade 01          # builds and grades 01-echo/exercise
+//	go run ./shared/cmd/grade -v 02       # shows every exchange, passed ones too
+//	go run ./shared/cmd/grade -dir 01-echo 01            # grades the stage itself (the solution)
+//	go run ./shared/cmd/grade -addr 127.0.0.1:8888 02    # a server you started, in any language
+//
+// A stage's checks are its own and every earlier stage's that still
+// apply: 01's echo checks apply to 01 only (02 on speak HTTP), 02's HTTP
+// checks to 02 and every later stage.
+//
+// Stage 01 (a TCP echo server): a line comes back; 64 KiB sent in
+// pieces comes back whole (the server must write everything each read
+// returned, partial writes included: the grader interrupts a write that
+// blocks, so a server that ignores write's count loses bytes); two
+// clients one after the other; a client that sends nothing and closes
+// does not end the server; no descriptor leak after 200 connections.
+//
+// Stage 02 (an HTTP/1.1 server, one request per connection): GET /hello
+// is answered 200 "Hello World" and the server closes the connection; a
+// request split over two writes is read whole before it is answered; a
+// POST /echo body comes back; a malformed request line is answered 400
+// and the server goes on serving; no descriptor leak after 200
+// connections; SIGTERM lets the request in flight finish.
+//
+// The grader builds the program with "go build" into a temporary
+// directory and starts it with "-addr 127.0.0.1:0"; the program prints
+// its address on its first line of output (the grader takes the first
+// host:port in it). With -addr it talks to a server already running
+// instead; the checks that need the process (its descriptor count, a
+// signal) are then skipped, and say so.
+//
+// A failure reports the check's name and why it matters, the bytes each
+// connection sent and received (quoted as Go's %q, long ones cut, with
+// their count), expected versus got, a hint for the kind of failure (a
+// reset, a timeout, a refused connection, an early end of file, a
+// growing descriptor count, a server that exited), a shell command
+// (printf piped to nc, or curl) that does the same against a server you
+// start yourself, and the server's last log lines. Then it says which
+// stage passed, or what to fix, and what the next stage asks.
+//
+// Exit status: 0 when every check passes, 1 when one fails, 2 on a usage
+// error or a program that does not build (the compiler's output is
+// shown).
+//
+// Every check is bounded in time (a read waits at most 5 s) and
+// deterministic: where a check must know that the server has read what
+// was sent (a request split in two), it waits for the kernel's receive
+// queue of the server's socket to drain (/proc/net/tcp), not for a
+// guessed time.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr, "."))
+}
+
+// Exit statuses.
+const (
+	exitPass   = 0 // every check passed
+	exitFail   = 1 // a check failed
+	exitUsage  = 2 // bad arguments, or the program does not build
+	ioTimeout  = 5 * time.Second
+	closeAfter = 3 * time.Second // how long a server may take to close after its response
+)
+
+// config is what the command line asks for.
+type config struct {
+	stage   stage
+	dir     string // the program to build, relative to root
+	addr    string // a running server; "" to build and start dir
+	verbose bool
+	args    []string // as given, for "run it again"
+	root    string   // the directory paths are relative to (the repository root)
+}
+
+// realMain runs the grader with args, writes the report to out and
+// returns the exit status. root is the repository root, which -dir and
+// the default exercise directories are relative to.
+func realMain(args []string, out, errw io.Writer, root string) int {
+	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	dir := fs.String("dir", "", "the program to grade, a package directory relative to the repository root (default: the stage's exercise, NN-name/exercise)")
+	addr := fs.String("addr", "", "grade a server already listening on `host:port` (any language) instead of building one")
+	verbose := fs.Bool("v", false, "show every exchange, not only the failing one")
+	fs.Usage = func() {
+		fmt.Fprintf(errw, "usage: go run ./shared/cmd/grade [-v] [-dir path | -addr host:port] STAGE\n\n")
+		fmt.Fprintf(errw, "Builds and starts a stage's exercise (01-echo/exercise, ...), checks it and\n"+
+			"every earlier stage's checks that apply, and stops at the first failure with\n"+
+			"a report: the bytes sent and received, a command that reproduces it, a hint.\n"+
+			"STAGE is 01, 02, ... (or 01-echo). Exit status 0: passed, 1: a check failed,\n"+
+			"2: usage or build error. See the package documentation for the checks.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	st, ok := findStage(fs.Arg(0))
+	if !ok {
+		fmt.Fprintf(errw, "grade: no stage %q; the stages are %s\n", fs.Arg(0), stageList())
+		return exitUsage
+	}
+	if len(checksFor(st.id)) == 0 {
+		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise or checks yet; stages 01 and 02 can be graded\n", st.id, st.dir)
+		return exitUsage
+	}
+	if *dir != "" && *addr != "" {
+		fmt.Fprintf(errw, "grade: -dir and -addr exclude each other: -addr grades a server already running\n")
+		return exitUsage
+	}
+	cfg := config{stage: st, dir: *dir, addr: *addr, verbose: *verbose, args: args, root: root}
+	if cfg.dir == "" {
+		cfg.dir = st.exercise()
+	}
+	return grade(cfg, out, errw)
+}
+
+// grade builds and starts the server (unless cfg.addr is set), runs the
+// checks and prints the report.
+func grade(cfg config, out, errw io.Writer) int {
+	st := cfg.stage
+	fmt.Fprintf(out, "grading stage %s (%s): %s\n", st.id, st.dir, st.title)
+	e := &env{addr: cfg.addr, verbose: cfg.verbose, out: out, stage: st}
+	if cfg.addr == "" {
+		tmp, err := os.MkdirTemp("", "grade-")
+		if err != nil {
+			fmt.Fprintf(errw, "grade: %v\n", err)
+			return exitUsage
+		}
+		defer os.RemoveAll(tmp)
+		fmt.Fprintf(out, "building %s\n", pkgPath(cfg.dir))
+		bin, err := build(cfg.root, cfg.dir, tmp)
+		if errors.Is(err, errNoCompile) {
+			fmt.Fprintf(out, "\n%s does not compile; the compiler says:\n\n%s\n", pkgPath(cfg.dir), indent(compilerOutput(err), "  "))
+			fmt.Fprintf(out, "Fix the error and run again: %s\n", again(cfg))
+			return exitUsage
+		}
+		if err != nil {
+			fmt.Fprintf(errw, "grade: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(out, "starting it: %s -addr 127.0.0.1:0\n", pkgPath(cfg.dir))
+		p, err := startProcess(bin, cfg.root, "-addr", "127.0.0.1:0")
+		if p != nil {
+			defer p.kill()
+		}
+		e.proc = p
+		e.repro = reproTarget{host: "127.0.0.1", port: "8888", start: "go run " + pkgPath(cfg.dir) + " -addr 127.0.0.1:8888 &"}
+		if err != nil {
+			f := &failure{kind: kindExited, expected: "a first line of output with the address it listens on", got: err.Error()}
+			if p != nil && p.exited() {
+				f.got += " (" + p.exitStatus() + ")"
+			}
+			return finish(cfg, e, startCheck(), f, 0)
+		}
+		e.addr = p.addr
+	} else {
+		host, port, _ := strings.Cut(cfg.addr, ":")
+		if i := strings.LastIndex(cfg.addr, ":"); i >= 0 {
+			host, port = strings.Trim(cfg.addr[:i], "[]"), cfg.addr[i+1:]
+		}
+		e.repro = reproTarget{host: host, port: port}
+		fmt.Fprintf(out, "checking the server at %s\n", cfg.addr)
+	}
+	fmt.Fprintln(out)
+	checks := checksFor(st.id)
+	passed := 0
+	for _, c := range checks {
+		if c.process && e.proc == nil {
+			fmt.Fprintf(out, "SKIP %s: it needs the server's process, which -addr does not give\n", c.name)
+			continue
+		}
+		e.convs = nil
+		f := c.run(e)
+		for _, v := range e.convs {
+			if !v.closed {
+				v.close()
+			}
+		}
+		if f == nil && e.proc != nil && e.proc.exited() && !c.endsProcess {
+			f = &failure{kind: kindExited, expected: "the server still running after the check", got: "it exited (" + e.proc.exitStatus() + ")"}
+		}
+		if f != nil {
+			return finish(cfg, e, c, f, passed)
+		}
+		passed++
+		fmt.Fprintf(out, "PASS %s\n", c.name)
+		if cfg.verbose {
+			for _, v := range e.convs {
+				fmt.Fprint(out, v.describe("     "))
+			}
+		}
+	}
+	fmt.Fprintf(out, "\nstage %s (%s) passed: %d checks.\n", st.id, st.dir, passed)
+	if next, ok := nextStage(st); ok {
+		fmt.Fprintf(out, "next: stage %s (%s) asks for %s.\n", next.id, next.dir, next.asks)
+		if len(checksFor(next.id)) > 0 {
+			fmt.Fprintf(out, "  write it in %s (hints: %s), then: go run ./shared/cmd/grade %s\n", next.exercise(), next.hints(), next.id)
+		} else {
+			fmt.Fprintf(out, "  read docs/%s.md; its exercise and grader checks come later.\n", next.dir)
+		}
+	} else {
+		fmt.Fprintf(out, "that was the last stage.\n")
+	}
+	return exitPass
+}
+
+// finish prints the report of the failed check c and returns exitFail.
+func finish(cfg config, e *env, c check, f *failure, passed int) int {
+	out := e.out
+	if f.kind != kindExited && e.proc != nil && (f.kind != kindMismatch || e.proc.exited()) {
+		// A connection that failed because the server died is
+		// reported as the death, with its log, not as the socket error
+		// it caused.
+		if e.proc.waitExit(time.Second) {
+			f = &failure{kind: kindExited, expected: f.expected, got: "the server exited (" + e.proc.exitStatus() + ")"}
+			e.convs = nil
+		}
+	}
+	fmt.Fprintf(out, "FAIL %s\n", c.name)
+	fmt.Fprintf(out, "  why it matters: %s\n", c.why)
+	for _, v := range shown(e.convs) {
+		fmt.Fprint(out, v.describe("  "))
+	}
+	fmt.Fprintf(out, "  expected: %s\n", f.expected)
+	fmt.Fprintf(out, "  got:      %s\n", f.got)
+	for _, n := range f.notes {
+		fmt.Fprintf(out, "  %s\n", n)
+	}
+	hint := f.hint
+	if hint == "" {
+		hint = hints[f.kind]
+	}
+	if hint != "" {
+		fmt.Fprintf(out, "  hint (%s): %s\n", f.kind, hint)
+	}
+	if c.repro != nil {
+		fmt.Fprintf(out, "  reproduce it:\n")
+		if e.repro.start != "" {
+			fmt.Fprintf(out, "    %s\n", e.repro.start)
+		}
+		for _, l := range strings.Split(c.repro(e.repro.host, e.repro.port), "\n") {
+			fmt.Fprintf(out, "    %s\n", l)
+		}
+	}
+	if e.proc != nil {
+		if lines := e.proc.logTail(8); len(lines) > 0 {
+			fmt.Fprintf(out, "  the server's last log lines:\n")
+			for _, l := range lines {
+				fmt.Fprintf(out, "    %s\n", l)
+			}
+		}
+	}
+	st := cfg.stage
+	fmt.Fprintf(out, "\nstage %s (%s) not passed: %d of %d checks passed, %s failed.\n", st.id, st.dir, passed, len(checksFor(st.id)), c.name)
+	fmt.Fprintf(out, "fix it and run again: %s\n", again(cfg))
+	if cfg.dir == st.exercise() {
+		fmt.Fprintf(out, "hints, from a nudge to nearly the code: %s\n", st.hints())
+	}
+	return exitFail
+}
+
+// shown returns the connections a report shows: the last three.
+func shown(cs []*conv) []*conv {
+	if len(cs) > 3 {
+		return cs[len(cs)-3:]
+	}
+	return cs
+}
+
+// again is the command that runs the grader again with the same
+// arguments.
+func again(cfg config) string {
+	return "go run ./shared/cmd/grade " + strings.Join(cfg.args, " ")
+}
+
+// compilerOutput returns what the go command printed for a failed build.
+func compilerOutput(err error) string {
+	_, rest, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimRight(rest, "\n")
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// reproTarget is the server a reproducing command talks to.
+type reproTarget struct {
+	host, port string
+	start      string // the command that starts it, "" when the learner did (-addr)
+}
+
+// env is what a check runs against.
+type env struct {
+	addr    string      // where the server listens
+	proc    *process    // the server the grader started; nil with -addr
+	stage   stage       // the stage being graded
+	verbose bool        // -v
+	out     io.Writer   // the report
+	repro   reproTarget // for the reproducing commands
+	convs   []*conv     // the connections of the running check
+}
+
+// signal sends sig to the server the grader started.
+func (e *env) signal(sig syscall.Signal) error { return e.proc.signal(sig) }
+
+// exercise is the directory of the stage's exercise.
+func (s stage) exercise() string { return filepath.ToSlash(filepath.Join(s.dir, "exercise")) }
+
+// hints is the path of the stage's hints.
+func (s stage) hints() string { return s.exercise() + "/hints.md" }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// startTimeout bounds the wait for the server's first line.
+const startTimeout = 30 * time.Second
+
+// errNoCompile is a build that failed because the program does not
+// compile (exit status 2, not a failed check).
+var errNoCompile = errors.New("the program does not compile")
+
+// build compiles the package in dir (relative to root) into tmp and
+// returns the binary's path. A compile error comes back wrapped in
+// errNoCompile with the compiler's output.
+func build(root, dir, tmp string) (string, error) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("building %s needs the go command: %w", dir, err)
+	}
+	bin := filepath.Join(tmp, "server")
+	cmd := exec.Command(gobin, "build", "-o", bin, pkgPath(dir))
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%w: go build %s: %v\n%s", errNoCompile, pkgPath(dir), err, out)
+	}
+	return bin, nil
+}
+
+// pkgPath makes a directory a package path the go command takes:
+// "01-echo/exercise" becomes "./01-echo/exercise".
+func pkgPath(dir string) string {
+	if filepath.IsAbs(dir) || strings.HasPrefix(dir, ".") {
+		return dir
+	}
+	return "./" + filepath.ToSlash(dir)
+}
+
+// process is the server the grader started.
+type process struct {
+	cmd    *exec.Cmd
+	addr   string        // from its first line
+	stderr *syncBuffer   // what it logged
+	done   chan struct{} // closed when it has exited
+	state  *os.ProcessState
+}
+
+// addrInLine finds the listening address in a server's first line, as
+// stagetest does.
+var addrInLine = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.%\w]+\]):\d+`)
+
+// startProcess runs bin with args in dir, waits for its first line of
+// output and takes the listening address from it.
+func startProcess(bin, dir string, args ...string) (*process, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	p := &process{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	cmd.WaitDelay = time.Second
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	go func() {
+		cmd.Wait()
+		p.state = cmd.ProcessState
+		close(p.done)
+	}()
+	linec := make(chan string, 1)
+	go func() {
+		br := bufio.NewReader(out)
+		line, _ := br.ReadString('\n')
+		linec <- line
+		io.Copy(io.Discard, br)
+	}()
+	select {
+	case line := <-linec:
+		p.addr = addrInLine.FindString(line)
+		if p.addr == "" {
+			p.waitExit(time.Second)
+			if p.exited() {
+				return p, errors.New("it exited before printing its address")
+			}
+			return p, fmt.Errorf("no address in its first line %q", line)
+		}
+	case <-time.After(startTimeout):
+		return p, fmt.Errorf("it printed nothing for %v", startTimeout)
+	}
+	return p, nil
+}
+
+// pid is the server's process id.
+func (p *process) pid() int { return p.cmd.Process.Pid }
+
+// exited reports whether the server has exited.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitExit waits up to d for the server to exit and reports whether it
+// did.
+func (p *process) waitExit(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// exitStatus describes how the server ended.
+func (p *process) exitStatus() string {
+	if p.state == nil {
+		return "still running"
+	}
+	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return "killed by " + ws.Signal().String()
+	}
+	return "exit status " + strconv.Itoa(p.state.ExitCode())
+}
+
+// kill ends the server and waits for it.
+func (p *process) kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// signal sends sig to the server.
+func (p *process) signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// fdCount counts the server's open descriptors.
+func (p *process) fdCount() (int, error) {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.pid()))
+	if err != nil {
+		return 0, fmt.Errorf("counting descriptors: %w", err)
+	}
+	return len(ents), nil
+}
+
+// threadInWrite returns a thread of the server that is blocked in
+// write(2) (the first field of /proc/PID/task/TID/syscall is the number
+// of the system call a sleeping thread is in), or 0 if none is.
+func (p *process) threadInWrite() int {
+	dir := fmt.Sprintf("/proc/%d/task", p.pid())
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	want := strconv.Itoa(syscall.SYS_WRITE) + " "
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "syscall"))
+		if err == nil && strings.HasPrefix(string(b), want) {
+			tid, _ := strconv.Atoi(e.Name())
+			return tid
+		}
+	}
+	return 0
+}
+
+// interruptWrite sends SIGURG to a server thread blocked in write(2) (on
+// a full socket: the client is not reading), which makes the write
+// return the bytes it took so far. Go's runtime catches
+// SIGURG (it preempts goroutines with it) and ignores one it did not
+// send. It returns the thread, or 0 if none was blocked.
+func (p *process) interruptWrite() int {
+	tid := p.threadInWrite()
+	if tid != 0 {
+		syscall.Tgkill(p.pid(), tid, syscall.SIGURG)
+	}
+	return tid
+}
+
+// logTail returns the last n lines the server logged.
+func (p *process) logTail(n int) []string {
+	s := strings.TrimRight(p.stderr.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and other readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written.
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
