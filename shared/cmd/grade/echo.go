@@ -235,8 +235,12 @@ func checkBigEcho(e *env) *failure {
 		}
 	}
 	if werr := <-sent; werr != nil && kindOf(werr) != kindTimeout {
-		return failed(werr, want, fmt.Sprintf("a write failed after %d of %d bytes (%s); %d bytes had come back",
+		f := failed(werr, want, fmt.Sprintf("a write failed after %d of %d bytes (%s); %d bytes had come back",
 			len(join(v.writes)), size, errText(werr), len(v.recv)))
+		if f.kind == kindReset {
+			f.hint = "the server closed the connection with bytes it had not read, which sends a reset: did you close before reading everything the client sent? One read(2) returns what has arrived so far; loop until it returns 0 (end of file)."
+		}
+		return f
 	}
 	if v.end != endEOF {
 		return failed(errors.New(v.end), want, gotText(v, os.ErrDeadlineExceeded))
@@ -288,6 +292,7 @@ func checkFdLeak(e *env, n int, one func(i int) *failure) *failure {
 		}
 	}
 	if after > before+slack {
+		e.convs = nil // the last connection is not the one that leaked
 		return &failure{kind: kindFdLeak,
 			expected: fmt.Sprintf("about %d descriptors open after %d connections, as before them", before, n),
 			got:      fmt.Sprintf("%d open, %d more, %v after the last connection", after, after-before, closeAfter)}

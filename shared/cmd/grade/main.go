@@ -173,6 +173,7 @@ func grade(cfg config, out, errw io.Writer) int {
 			if p != nil && p.exited() {
 				f.got += " (" + p.exitStatus() + ")"
 			}
+			fmt.Fprintln(out)
 			return finish(cfg, e, startCheck(), f, 0)
 		}
 		e.addr = p.addr
@@ -249,6 +250,14 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	for _, n := range f.notes {
 		fmt.Fprintf(out, "  %s\n", n)
 	}
+	if e.proc != nil {
+		if lines := e.proc.logTail(8); len(lines) > 0 {
+			fmt.Fprintf(out, "  the server's last log lines:\n")
+			for _, l := range lines {
+				fmt.Fprintf(out, "    %s\n", l)
+			}
+		}
+	}
 	hint := f.hint
 	if hint == "" {
 		hint = hints[f.kind]
@@ -256,21 +265,16 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	if hint != "" {
 		fmt.Fprintf(out, "  hint (%s): %s\n", f.kind, hint)
 	}
-	if c.repro != nil {
+	switch {
+	case c.repro == nil && e.repro.start != "":
+		fmt.Fprintf(out, "  reproduce it:\n    %s\n", strings.TrimSuffix(e.repro.start, " &"))
+	case c.repro != nil:
 		fmt.Fprintf(out, "  reproduce it:\n")
 		if e.repro.start != "" {
 			fmt.Fprintf(out, "    %s\n", e.repro.start)
 		}
 		for _, l := range strings.Split(c.repro(e.repro.host, e.repro.port), "\n") {
 			fmt.Fprintf(out, "    %s\n", l)
-		}
-	}
-	if e.proc != nil {
-		if lines := e.proc.logTail(8); len(lines) > 0 {
-			fmt.Fprintf(out, "  the server's last log lines:\n")
-			for _, l := range lines {
-				fmt.Fprintf(out, "    %s\n", l)
-			}
 		}
 	}
 	st := cfg.stage
