@@ -122,7 +122,7 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 		fmt.Fprintf(errw, "grade: no stage %q; the stages are %s\n", fs.Arg(0), stageList())
 		return exitUsage
 	}
-	if len(checksFor(st.id)) == 0 {
+	if !st.ready {
 		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise or checks yet; stages 01 and 02 can be graded\n", st.id, st.dir)
 		return exitUsage
 	}
@@ -150,11 +150,15 @@ func grade(cfg config, out, errw io.Writer) int {
 			return exitUsage
 		}
 		defer os.RemoveAll(tmp)
+		if _, err := os.Stat(filepath.Join(cfg.root, cfg.dir)); err != nil {
+			fmt.Fprintf(errw, "grade: %s: no such directory (-dir is relative to the repository root; run the grader from there)\n", cfg.dir)
+			return exitUsage
+		}
 		fmt.Fprintf(out, "building %s\n", pkgPath(cfg.dir))
 		bin, err := build(cfg.root, cfg.dir, tmp)
 		if errors.Is(err, errNoCompile) {
 			fmt.Fprintf(out, "\n%s does not compile; the compiler says:\n\n%s\n", pkgPath(cfg.dir), indent(compilerOutput(err), "  "))
-			fmt.Fprintf(out, "Fix the error and run again: %s\n", again(cfg))
+			fmt.Fprintf(out, "\nFix the error and run again: %s\n", again(cfg))
 			return exitUsage
 		}
 		if err != nil {
@@ -217,7 +221,7 @@ func grade(cfg config, out, errw io.Writer) int {
 	fmt.Fprintf(out, "\nstage %s (%s) passed: %d checks.\n", st.id, st.dir, passed)
 	if next, ok := nextStage(st); ok {
 		fmt.Fprintf(out, "next: stage %s (%s) asks for %s.\n", next.id, next.dir, next.asks)
-		if len(checksFor(next.id)) > 0 {
+		if next.ready {
 			fmt.Fprintf(out, "  write it in %s (hints: %s), then: go run ./shared/cmd/grade %s\n", next.exercise(), next.hints(), next.id)
 		} else {
 			fmt.Fprintf(out, "  read docs/%s.md; its exercise and grader checks come later.\n", next.dir)
@@ -236,7 +240,7 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 		// reported as the death, with its log, not as the socket error
 		// it caused.
 		if e.proc.waitExit(time.Second) {
-			f = &failure{kind: kindExited, expected: f.expected, got: "the server exited (" + e.proc.exitStatus() + ")"}
+			f = &failure{kind: kindExited, expected: "the server running, to answer this check", got: "it exited (" + e.proc.exitStatus() + ")"}
 			e.convs = nil
 		}
 	}

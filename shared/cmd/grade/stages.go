@@ -10,26 +10,27 @@ type stage struct {
 	dir   string // "01-echo"
 	title string // what the stage is, for the report's first line
 	asks  string // what the stage asks of the learner, for "next:"
+	ready bool   // it has an exercise and its own checks
 }
 
-// stages lists every stage in order. A stage without checks (checksFor
-// is empty) cannot be graded yet; 03 to 06 get their exercises and
-// checks in a later part of issue 22: each adds a check list with from
-// set to its id (concurrency from 03 on, slow clients from 04, idle
-// connections from 05, edge triggering at 06) to allChecks.
+// stages lists every stage in order. A stage that is not ready cannot be
+// graded yet: 03 to 06 get their exercises and checks in a later part of
+// issue 22, each a check list with from set to its id (a sequential
+// server fails from 03 on, slow clients from 04, idle connections from
+// 05, edge triggering at 06) appended in allChecks, and ready set here.
 var stages = []stage{
 	{"01", "01-echo", "a TCP echo server from raw system calls",
-		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included"},
+		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included", true},
 	{"02", "02-simple-wsgi", "an HTTP/1.1 server, one connection at a time",
-		"an HTTP/1.1 server that serves one connection at a time: read a whole request with the shared parser, run the app through the gateway, answer with Connection: close, close"},
+		"an HTTP/1.1 server that serves one connection at a time: read a whole request with the shared parser, run the app through the gateway, answer with Connection: close", true},
 	{"03", "03-fork", "a process per connection",
-		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD"},
+		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD", false},
 	{"04", "04-select", "one select(2) loop for every connection",
-		"one select(2) loop for every connection, over the shared sans-I/O connection: accept and read until EAGAIN, partial writes"},
+		"one select(2) loop for every connection, over the shared sans-I/O connection: accept and read until EAGAIN, partial writes", false},
 	{"05", "05-poll", "the select loop on poll(2)",
-		"the same loop on poll(2): no FD_SETSIZE limit"},
+		"the same loop on poll(2): no FD_SETSIZE limit", false},
 	{"06", "06-epoll", "the loop on epoll(7)",
-		"the same loop on epoll(7), level-triggered, then edge-triggered"},
+		"the same loop on epoll(7), level-triggered, then edge-triggered", false},
 }
 
 // findStage finds a stage by "01", "1" or "01-echo".
