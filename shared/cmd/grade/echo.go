@@ -93,7 +93,7 @@ func echoChecks() []check {
 			},
 		},
 		{
-			name: "echo/no-fd-leak", from: "01", to: "01", process: true,
+			name: "echo/no-fd-leak", from: "01", to: "01", process: true, proc: true,
 			why: "each connection is a descriptor, and a process has a limited number (ulimit -n): one not closed on some path runs the server out of them, after which accept fails for everyone",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("ls /proc/PID/fd | wc -l        # PID: the server's process id\n"+

@@ -100,7 +100,7 @@ func httpChecks() []check {
 			},
 		},
 		{
-			name: "http/no-fd-leak", from: "02", process: true,
+			name: "http/no-fd-leak", from: "02", process: true, proc: true,
 			why: "each connection is a descriptor, and a process has a limited number (ulimit -n): one not closed on some path (a 404, a 400, a client that leaves) runs the server out of them",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("ls /proc/PID/fd | wc -l        # PID: the server's process id\n"+

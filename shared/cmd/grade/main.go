@@ -61,6 +61,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -195,6 +196,10 @@ func grade(cfg config, out, errw io.Writer) int {
 	for _, c := range checks {
 		if c.process && e.proc == nil {
 			fmt.Fprintf(out, "SKIP %s: it needs the server's process, which -addr does not give\n", c.name)
+			continue
+		}
+		if c.proc && runtime.GOOS != "linux" {
+			fmt.Fprintf(out, "SKIP %s: it reads the server's /proc entries, which only Linux has\n", c.name)
 			continue
 		}
 		e.convs = nil

@@ -160,39 +160,6 @@ func (p *process) fdCount() (int, error) {
 	return len(ents), nil
 }
 
-// threadInWrite returns a thread of the server that is blocked in
-// write(2) (the first field of /proc/PID/task/TID/syscall is the number
-// of the system call a sleeping thread is in), or 0 if none is.
-func (p *process) threadInWrite() int {
-	dir := fmt.Sprintf("/proc/%d/task", p.pid())
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
-	want := strconv.Itoa(syscall.SYS_WRITE) + " "
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "syscall"))
-		if err == nil && strings.HasPrefix(string(b), want) {
-			tid, _ := strconv.Atoi(e.Name())
-			return tid
-		}
-	}
-	return 0
-}
-
-// interruptWrite sends SIGURG to a server thread blocked in write(2) (on
-// a full socket: the client is not reading), which makes the write
-// return the bytes it took so far. Go's runtime catches
-// SIGURG (it preempts goroutines with it) and ignores one it did not
-// send. It returns the thread, or 0 if none was blocked.
-func (p *process) interruptWrite() int {
-	tid := p.threadInWrite()
-	if tid != 0 {
-		syscall.Tgkill(p.pid(), tid, syscall.SIGURG)
-	}
-	return tid
-}
-
 // logTail returns the last n lines the server logged.
 func (p *process) logTail(n int) []string {
 	s := strings.TrimRight(p.stderr.String(), "\n")

@@ -72,6 +72,9 @@ type check struct {
 	// process: the check needs the server's process (its descriptors,
 	// a signal), so it runs only when the grader started the server.
 	process bool
+	// proc: the check reads the server's /proc entries (its descriptor
+	// count), so it runs on Linux only.
+	proc bool
 	// endsProcess: the check ends the server (SIGTERM), so its exit is
 	// not a failure.
 	endsProcess bool
