@@ -26,28 +26,10 @@ type conv struct {
 	closed bool         // the client closed or reset its end
 }
 
-// dialOpts are the socket options of a client connection.
-type dialOpts struct {
-	rcvbuf int // SO_RCVBUF before connecting; 0: the default
-}
-
 // dial connects to the server. The connection is closed when the check
 // ends.
-func (e *env) dial(o dialOpts) (*conv, error) {
-	d := net.Dialer{Timeout: ioTimeout}
-	if o.rcvbuf > 0 {
-		d.Control = func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, o.rcvbuf)
-			})
-			if err != nil {
-				return err
-			}
-			return serr
-		}
-	}
-	c, err := d.Dial("tcp", e.addr)
+func (e *env) dial() (*conv, error) {
+	c, err := net.DialTimeout("tcp", e.addr, ioTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func echoChecks() []check {
 				return fmt.Sprintf("printf 'hello\\n' | nc -N %s %s", h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -45,7 +45,7 @@ func echoChecks() []check {
 			},
 			run: func(e *env) *failure {
 				for _, msg := range []string{"first client\n", "second client\n"} {
-					v, err := e.dial(dialOpts{})
+					v, err := e.dial()
 					if err != nil {
 						return dialFailure(err)
 					}
@@ -64,7 +64,7 @@ func echoChecks() []check {
 				return fmt.Sprintf("nc -z %s %s            # connects and closes at once\nprintf 'still there?\\n' | nc -N %s %s", h, p, h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -80,7 +80,7 @@ func echoChecks() []check {
 					"printf 'still there?\\n' | nc -N %s %s", h, p, h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -102,7 +102,7 @@ func echoChecks() []check {
 			},
 			run: func(e *env) *failure {
 				return checkFdLeak(e, 200, func(i int) *failure {
-					v, err := e.dial(dialOpts{})
+					v, err := e.dial()
 					if err != nil {
 						return dialFailure(err)
 					}
@@ -167,7 +167,7 @@ func echoRound(v *conv, msg []byte, end bool) *failure {
 
 // echoNext checks that the server still echoes, on a new connection.
 func echoNext(e *env, msg string) *failure {
-	v, err := e.dial(dialOpts{})
+	v, err := e.dial()
 	if err != nil {
 		return dialFailure(err)
 	}
@@ -189,7 +189,7 @@ func echoNext(e *env, msg string) *failure {
 func checkBigEcho(e *env) *failure {
 	const size, piece = 8 << 20, 64 << 10
 	msg := []byte(strings.Repeat("0123456789abcdef", size/16))
-	v, err := e.dial(dialOpts{})
+	v, err := e.dial()
 	if err != nil {
 		return dialFailure(err)
 	}

@@ -34,7 +34,7 @@ func httpChecks() []check {
 				return fmt.Sprintf("curl -i http://%s:%s/hello", h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -74,7 +74,7 @@ func httpChecks() []check {
 				return fmt.Sprintf("printf 'HELLO\\r\\n\\r\\n' | nc -N %s %s\ncurl -i http://%s:%s/hello", h, p, h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -85,7 +85,7 @@ func httpChecks() []check {
 					return f
 				}
 				v.close()
-				w, err := e.dial(dialOpts{})
+				w, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -109,7 +109,7 @@ func httpChecks() []check {
 			},
 			run: func(e *env) *failure {
 				return checkFdLeak(e, 200, func(i int) *failure {
-					v, err := e.dial(dialOpts{})
+					v, err := e.dial()
 					if err != nil {
 						return dialFailure(err)
 					}
@@ -142,7 +142,7 @@ func httpChecks() []check {
 				return fmt.Sprintf("curl -i http://%s:%s/hello & sleep 0.1; kill -TERM PID; wait   # PID: the server's process id", h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial(dialOpts{})
+				v, err := e.dial()
 				if err != nil {
 					return dialFailure(err)
 				}
@@ -177,7 +177,7 @@ func httpChecks() []check {
 // splitRequest sends first, waits until the server has read it, checks
 // that nothing has come back yet, sends rest and expects the response.
 func splitRequest(e *env, first, rest string, status int, body []byte) *failure {
-	v, err := e.dial(dialOpts{})
+	v, err := e.dial()
 	if err != nil {
 		return dialFailure(err)
 	}
@@ -308,9 +308,6 @@ func parseResponse(b []byte, atEOF bool) (*response, *parseError) {
 	if end < 0 {
 		if i := bytes.IndexByte(b, '\n'); i >= 0 && (i == 0 || b[i-1] != '\r') {
 			return nil, &parseError{line: b[:i+1], off: i, msg: "a line ends with \\n alone; HTTP/1.1 lines end with \\r\\n"}
-		}
-		if atEOF && len(b) > 0 {
-			return &response{}, nil
 		}
 		return &response{}, nil
 	}

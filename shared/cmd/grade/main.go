@@ -13,12 +13,13 @@
 // apply: 01's echo checks apply to 01 only (02 on speak HTTP), 02's HTTP
 // checks to 02 and every later stage.
 //
-// Stage 01 (a TCP echo server): a line comes back; 64 KiB sent in
+// Stage 01 (a TCP echo server): a line comes back; 8 MiB sent in
 // pieces comes back whole (the server must write everything each read
 // returned, partial writes included: the grader interrupts a write that
 // blocks, so a server that ignores write's count loses bytes); two
-// clients one after the other; a client that sends nothing and closes
-// does not end the server; no descriptor leak after 200 connections.
+// clients one after the other; a client that sends nothing and closes,
+// and one that resets, do not end the server; no descriptor leak after
+// 200 connections.
 //
 // Stage 02 (an HTTP/1.1 server, one request per connection): GET /hello
 // is answered 200 "Hello World" and the server closes the connection; a
@@ -143,7 +144,7 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 func grade(cfg config, out, errw io.Writer) int {
 	st := cfg.stage
 	fmt.Fprintf(out, "grading stage %s (%s): %s\n", st.id, st.dir, st.title)
-	e := &env{addr: cfg.addr, verbose: cfg.verbose, out: out, stage: st}
+	e := &env{addr: cfg.addr, out: out}
 	if cfg.addr == "" {
 		tmp, err := os.MkdirTemp("", "grade-")
 		if err != nil {
@@ -328,13 +329,11 @@ type reproTarget struct {
 
 // env is what a check runs against.
 type env struct {
-	addr    string      // where the server listens
-	proc    *process    // the server the grader started; nil with -addr
-	stage   stage       // the stage being graded
-	verbose bool        // -v
-	out     io.Writer   // the report
-	repro   reproTarget // for the reproducing commands
-	convs   []*conv     // the connections of the running check
+	addr  string      // where the server listens
+	proc  *process    // the server the grader started; nil with -addr
+	out   io.Writer   // the report
+	repro reproTarget // for the reproducing commands
+	convs []*conv     // the connections of the running check
 }
 
 // signal sends sig to the server the grader started.
