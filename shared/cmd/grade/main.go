@@ -245,7 +245,14 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 		// A connection that failed because the server died is
 		// reported as the death, with its log, not as the socket error
 		// it caused.
-		if e.proc.waitExit(time.Second) {
+		// After a timeout or a descriptor count the server had
+		// seconds to die; after a reset or a refusal it may be dying
+		// now.
+		wait := time.Second
+		if f.kind == kindTimeout || f.kind == kindFdLeak {
+			wait = 0
+		}
+		if e.proc.waitExit(wait) {
 			f = &failure{kind: kindExited, expected: "the server running, to answer this check", got: "it exited (" + e.proc.exitStatus() + ")"}
 			e.convs = nil
 		}

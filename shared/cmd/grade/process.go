@@ -123,6 +123,9 @@ func (p *process) exited() bool {
 // waitExit waits up to d for the server to exit and reports whether it
 // did.
 func (p *process) waitExit(d time.Duration) bool {
+	if p.exited() {
+		return true
+	}
 	select {
 	case <-p.done:
 		return true
