@@ -10,9 +10,11 @@ import (
 )
 
 // earlyWindow is how long a split-request check watches for an answer
-// that comes before the request is complete. A server that answers the
-// first part does so within microseconds of reading it; a correct server
-// sends nothing, so the window only costs time.
+// that comes before the request is complete, once the server has read
+// the first part (and, when the grader started it, has gone idle: see
+// process.settle). A server that answers the first part does so within
+// microseconds of reading it; a correct server sends nothing, so the
+// window only costs time.
 const earlyWindow = 300 * time.Millisecond
 
 // The requests the HTTP checks send. Host is fixed so the report does not
@@ -185,6 +187,9 @@ func splitRequest(e *env, first, rest string, status int, body []byte) *failure 
 		return failed(err, "to send the request", errText(err))
 	}
 	v.waitRead(ioTimeout)
+	if e.proc != nil {
+		e.proc.settle(2 * time.Second)
+	}
 	err = v.readUntil(earlyWindow, func(b []byte) bool { return len(b) > 0 })
 	if len(v.recv) > 0 || kindOf(err) == kindEOF || kindOf(err) == kindReset {
 		v.readToEOF(closeAfter)

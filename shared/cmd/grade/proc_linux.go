@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // threadInWrite returns a thread of the server that is blocked in
@@ -40,4 +41,33 @@ func (p *process) interruptWrite() int {
 		syscall.Tgkill(p.pid(), tid, syscall.SIGURG)
 	}
 	return tid
+}
+
+// settle waits, up to d, until no thread of the server is running or
+// runnable (state R in /proc/PID/task/TID/stat) in three samples in a
+// row: whatever the server does with the bytes it has just read, it has
+// done. A check that must see that nothing came back uses it instead of
+// a guess of how long the server may take.
+func (p *process) settle(d time.Duration) {
+	dir := fmt.Sprintf("/proc/%d/task", p.pid())
+	idle := 0
+	for deadline := time.Now().Add(d); idle < 3 && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		idle++
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+			if err != nil {
+				continue
+			}
+			// The state follows the command name, which is in
+			// parentheses and may hold spaces.
+			if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'R' {
+				idle = 0
+				break
+			}
+		}
+	}
 }
