@@ -21,7 +21,7 @@ type conv struct {
 	nc     *net.TCPConn // the socket
 	writes [][]byte     // each write, in order
 	recv   []byte       // every byte read
-	end    string       // how reading ended: "end of file", "reset", ...; "" while open
+	end    string       // how reading ended: endEOF, endReset, another error; "" while open
 	werr   error        // the write that failed, if one did
 	closed bool         // the client closed or reset its end
 }
@@ -118,7 +118,7 @@ func endOf(err error) string {
 	if kindOf(err) == kindReset {
 		return endReset
 	}
-	return err.Error()
+	return errText(err)
 }
 
 // kindOf classifies a socket error.

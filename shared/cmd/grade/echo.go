@@ -25,7 +25,7 @@ func echoChecks() []check {
 				if err != nil {
 					return dialFailure(err)
 				}
-				return echoRound(v, []byte("hello\n"), true)
+				return echoRound(v, []byte("hello\n"))
 			},
 		},
 		{
@@ -49,7 +49,7 @@ func echoChecks() []check {
 					if err != nil {
 						return dialFailure(err)
 					}
-					if f := echoRound(v, []byte(msg), true); f != nil {
+					if f := echoRound(v, []byte(msg)); f != nil {
 						return f
 					}
 					v.close()
@@ -108,7 +108,7 @@ func echoChecks() []check {
 					}
 					switch i % 3 {
 					case 0:
-						return echoRound(v, []byte("x\n"), true)
+						return echoRound(v, []byte("x\n"))
 					case 1:
 						v.close()
 					case 2:
@@ -123,9 +123,9 @@ func echoChecks() []check {
 	}
 }
 
-// echoRound sends msg on v and expects it back; with end, it then
-// half-closes and expects the server to close too.
-func echoRound(v *conv, msg []byte, end bool) *failure {
+// echoRound sends msg on v and expects it back; then it half-closes and
+// expects the server to close too.
+func echoRound(v *conv, msg []byte) *failure {
 	want := fmt.Sprintf("the %d bytes sent, back", len(msg))
 	if len(msg) < 32 {
 		want = quote(msg) + " back"
@@ -144,9 +144,6 @@ func echoRound(v *conv, msg []byte, end bool) *failure {
 	if !bytes.Equal(v.recv, msg) {
 		return &failure{kind: kindMismatch, expected: want, got: mismatchText(msg, v.recv),
 			hint: "the bytes that came back differ from those sent: write back exactly buf[:n], the n bytes the read returned."}
-	}
-	if !end {
-		return nil
 	}
 	v.closeWrite()
 	err = v.readToEOF(closeAfter)
@@ -171,7 +168,7 @@ func echoNext(e *env, msg string) *failure {
 	if err != nil {
 		return dialFailure(err)
 	}
-	f := echoRound(v, []byte(msg), true)
+	f := echoRound(v, []byte(msg))
 	if f != nil && f.kind != kindMismatch {
 		f.expected = "the next client served: " + f.expected
 	}
@@ -181,7 +178,9 @@ func echoNext(e *env, msg string) *failure {
 // checkBigEcho sends 8 MiB in writes of 64 KiB and reads nothing until
 // the server is blocked in write(2): 8 MiB is more than the kernel's
 // buffers hold (the server's send buffer grows to 4 MiB at most,
-// net.ipv4.tcp_wmem), so a server that echoes must block. When the grader started the server,
+// net.ipv4.tcp_wmem), so a server that echoes must block. 64 KiB would
+// fit in them: the server's writes would never block, and a server that
+// ignores write's count would pass. When the grader started the server,
 // it interrupts each write it finds blocked with a signal (SIGURG, which
 // Go's runtime catches and ignores), and write(2) then returns a partial
 // count, as it may whenever a signal arrives. It expects every byte

@@ -74,19 +74,25 @@ func main() {
 
 // Exit statuses.
 const (
-	exitPass   = 0 // every check passed
-	exitFail   = 1 // a check failed
-	exitUsage  = 2 // bad arguments, or the program does not build
-	ioTimeout  = 5 * time.Second
-	closeAfter = 3 * time.Second // how long a server may take to close after its response
+	exitPass  = 0 // every check passed
+	exitFail  = 1 // a check failed
+	exitUsage = 2 // bad arguments, or the program does not build
+)
+
+// The bounds of every wait. A correct server answers in milliseconds
+// (the article's /hello sleeps 200 ms); these are generous so that a
+// loaded machine does not fail one.
+const (
+	ioTimeout  = 5 * time.Second // one read, one write, a connect
+	closeAfter = 3 * time.Second // a server closing after its response, or its descriptors going back down
 )
 
 // config is what the command line asks for.
 type config struct {
-	stage   stage
-	dir     string // the program to build, relative to root
-	addr    string // a running server; "" to build and start dir
-	verbose bool
+	stage   stage    // the stage to grade
+	dir     string   // the program to build, relative to root
+	addr    string   // a running server; "" to build and start dir
+	verbose bool     // -v: show every exchange
 	args    []string // as given, for "run it again"
 	root    string   // the directory paths are relative to (the repository root)
 }
