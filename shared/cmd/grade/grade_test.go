@@ -167,3 +167,32 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("the report differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// The "Your turn" sections of chapters 01 and 02 show the grader's report
+// on the untouched skeleton; it must be the report the golden test pins,
+// so a change of the grader's wording cannot leave the chapter stale.
+func TestChaptersShowTheSkeletonReport(t *testing.T) {
+	for _, tc := range []struct{ doc, stage string }{
+		{"01-echo.md", "01"},
+		{"02-simple-wsgi.md", "02"},
+	} {
+		b, err := os.ReadFile(filepath.Join("../../../docs", tc.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prompt := "$ go run ./shared/cmd/grade " + tc.stage + "\n"
+		_, after, ok := strings.Cut(string(b), prompt)
+		if !ok {
+			t.Errorf("docs/%s: no transcript %q", tc.doc, strings.TrimSpace(prompt))
+			continue
+		}
+		shown, _, _ := strings.Cut(after, "```")
+		want, err := os.ReadFile(filepath.Join("testdata", "skeleton"+tc.stage+".golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shown != string(want) {
+			t.Errorf("docs/%s shows a report that differs from testdata/skeleton%s.golden; paste the new one:\n%s", tc.doc, tc.stage, want)
+		}
+	}
+}
