@@ -26,7 +26,10 @@
 // request split over two writes is read whole before it is answered; a
 // POST /echo body comes back; a malformed request line is answered 400
 // and the server goes on serving; no descriptor leak after 200
-// connections; SIGTERM lets the request in flight finish.
+// connections; SIGTERM lets the request in flight finish. These checks
+// apply to every later stage too, except that from 03 on a server may
+// keep the connection open after a response (it must still close after
+// a 400); the real stages 03 to 06 pass them.
 //
 // The grader builds the program with "go build" into a temporary
 // directory and starts it with "-addr 127.0.0.1:0"; the program prints
@@ -150,7 +153,7 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 func grade(cfg config, out, errw io.Writer) int {
 	st := cfg.stage
 	fmt.Fprintf(out, "grading stage %s (%s): %s\n", st.id, st.dir, st.title)
-	e := &env{addr: cfg.addr, out: out}
+	e := &env{addr: cfg.addr, out: out, oneRequest: st.oneRequest}
 	if cfg.addr == "" {
 		tmp, err := os.MkdirTemp("", "grade-")
 		if err != nil {
@@ -347,6 +350,9 @@ type env struct {
 	out   io.Writer   // the report
 	repro reproTarget // for the reproducing commands
 	convs []*conv     // the connections of the running check
+	// oneRequest: the stage answers one request per connection and
+	// closes (02); later stages may keep a connection open.
+	oneRequest bool
 }
 
 // signal sends sig to the server the grader started.

@@ -11,6 +11,10 @@ type stage struct {
 	title string // what the stage is, for the report's first line
 	asks  string // what the stage asks of the learner, for "next:"
 	ready bool   // it has an exercise and its own checks
+	// oneRequest: the stage closes after each response (02), so the
+	// HTTP checks expect the close; later stages may keep the
+	// connection open for another request.
+	oneRequest bool
 }
 
 // stages lists every stage in order. A stage that is not ready cannot be
@@ -20,17 +24,17 @@ type stage struct {
 // 05, edge triggering at 06) appended in allChecks, and ready set here.
 var stages = []stage{
 	{"01", "01-echo", "a TCP echo server from raw system calls",
-		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included", true},
+		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included", true, false},
 	{"02", "02-simple-wsgi", "an HTTP/1.1 server, one connection at a time",
-		"an HTTP/1.1 server that serves one connection at a time: read a whole request with the shared parser, run the app through the gateway, answer with Connection: close", true},
+		"an HTTP/1.1 server that serves one connection at a time: read a whole request with the shared parser, run the app through the gateway, answer with Connection: close", true, true},
 	{"03", "03-fork", "a process per connection",
-		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD", false},
+		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD", false, false},
 	{"04", "04-select", "one select(2) loop for every connection",
-		"one select(2) loop for every connection, over the shared sans-I/O connection: accept and read until EAGAIN, partial writes", false},
+		"one select(2) loop for every connection, over the shared sans-I/O connection: accept and read until EAGAIN, partial writes", false, false},
 	{"05", "05-poll", "the select loop on poll(2)",
-		"the same loop on poll(2): no FD_SETSIZE limit", false},
+		"the same loop on poll(2): no FD_SETSIZE limit", false, false},
 	{"06", "06-epoll", "the loop on epoll(7)",
-		"the same loop on epoll(7), level-triggered, then edge-triggered", false},
+		"the same loop on epoll(7), level-triggered, then edge-triggered", false, false},
 }
 
 // findStage finds a stage by "01", "1" or "01-echo".
