@@ -1,0 +1,262 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"lbws/shared/loop"
+	"lbws/shared/loop/looptest"
+)
+
+// The structures written here have the kernel's sizes (io_uring.h).
+func TestStructSizes(t *testing.T) {
+	for _, x := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"io_uring_params", unsafe.Sizeof(params{}), 120},
+		{"io_sqring_offsets", unsafe.Sizeof(sqringOffsets{}), 40},
+		{"io_cqring_offsets", unsafe.Sizeof(cqringOffsets{}), 40},
+		{"io_uring_sqe", unsafe.Sizeof(sqe{}), 64},
+		{"io_uring_cqe", unsafe.Sizeof(cqe{}), 16},
+		{"io_uring_getevents_arg", unsafe.Sizeof(geteventsArg{}), 24},
+	} {
+		if x.got != x.want {
+			t.Errorf("struct %s: %d bytes; the kernel's is %d", x.name, x.got, x.want)
+		}
+	}
+}
+
+// user_data carries an operation, a slot and a generation, and gives
+// them back.
+func TestTagRoundTrip(t *testing.T) {
+	for _, x := range []struct {
+		op        uint8
+		slot, gen uint32
+	}{{opRecv, 0, 0}, {opSend, 12345, 1}, {opClose, listenerSlot, genMask}, {opAsyncCancel, 7, genMask}} {
+		op, slot, gen := untag(tag(x.op, x.slot, x.gen))
+		if op != x.op || slot != x.slot || gen != x.gen {
+			t.Errorf("untag(tag(%d, %d, %d)) = %d, %d, %d", x.op, x.slot, x.gen, op, slot, gen)
+		}
+	}
+}
+
+// A request larger than one recv buffer (4 KiB) arrives over many
+// completions, each followed by the next RECV, and is echoed whole; its
+// response, larger than one SEND can take, goes out in partial sends.
+func TestRequestLargerThanOneRecv(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			ts := start(t, m.cfg)
+			c := ts.Dial(t)
+			body := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+			go fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, body) {
+				t.Fatalf("%d, %d bytes back (%v); want 200 and the %d bytes sent", resp.StatusCode, len(got), err, len(body))
+			}
+		})
+	}
+}
+
+// A burst of pipelined requests sent in one write, more than the loop
+// queues per connection (MaxPipeline) and many recv buffers long, is
+// answered in full and in order: the loop stops submitting recvs while
+// the queue is full, keeps what a recv already in flight brings, and
+// submits the next once there is room.
+func TestPipelinedBurstInOnePacket(t *testing.T) {
+	const n = 100
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			ts := start(t, m.cfg)
+			c := ts.Dial(t)
+			var burst strings.Builder
+			pad := strings.Repeat("x", 2000) // 100 requests: 200 KB, fifty recvs and more
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&burst, "GET /environ?i=%d HTTP/1.1\r\nHost: t\r\nX-Pad: %s\r\n\r\n", i, pad)
+			}
+			go io.WriteString(c, burst.String())
+			r := bufio.NewReader(c)
+			for i := 0; i < n; i++ {
+				resp, err := http.ReadResponse(r, nil)
+				if err != nil {
+					t.Fatalf("response %d of %d: %v", i+1, n, err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				if want := fmt.Sprintf("QUERY_STRING=i=%d\n", i); !strings.Contains(string(b), want) {
+					t.Fatalf("response %d: no %q: out of order or wrong", i+1, want)
+				}
+			}
+		})
+	}
+}
+
+// !+reuse
+
+// Connections opened and closed quickly, by the client and by the server
+// (its idle timeout, with a recv in flight; its lingering close, with a
+// shutdown and a recv), reuse descriptor numbers at once. No completion
+// may arrive for a connection after it is closed, or reach the next
+// connection on the same descriptor: each request gets its own answer,
+// and the server logs no stray completion, also while it stops.
+func TestNoCompletionAfterClose(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			cfg := m.cfg
+			cfg.IdleTimeout = 20 * time.Millisecond
+			ts := start(t, cfg)
+			var wg sync.WaitGroup
+			errs := make(chan error, 16)
+			for w := 0; w < 8; w++ {
+				wg.Go(func() {
+					for i := 0; i < 60; i++ {
+						if err := reuseConn(ts.Addr, w*1000+i); err != nil {
+							select {
+							case errs <- err:
+							default:
+							}
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			ts.Stop(t)
+			if n := ts.Logs.Count("stray completion"); n > 0 {
+				t.Errorf("%d stray completions logged; want none:\n%s", n, ts.Logs)
+			}
+		})
+	}
+}
+
+// !-reuse
+
+// reuseConn makes one short connection of kind id%4: a request and the
+// client's close; a request with Connection: close (the server's
+// lingering close); a request, then idle until the server's idle timeout
+// closes it; a reset with a request half sent. Each answer must carry
+// its own id.
+func reuseConn(addr string, id int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	ask := func(extra string) error {
+		fmt.Fprintf(c, "GET /environ?id=%d HTTP/1.1\r\nHost: t\r\n%s\r\n", id, extra)
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			return fmt.Errorf("connection %d: %w", id, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if want := fmt.Sprintf("QUERY_STRING=id=%d\n", id); resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			return fmt.Errorf("connection %d: %d without %q: another connection's answer", id, resp.StatusCode, want)
+		}
+		return nil
+	}
+	switch id % 4 {
+	case 0:
+		return ask("")
+	case 1:
+		if err := ask("Connection: close\r\n"); err != nil {
+			return err
+		}
+		if _, err := r.ReadByte(); err != io.EOF {
+			return fmt.Errorf("connection %d after Connection: close: %v; want EOF", id, err)
+		}
+	case 2:
+		if err := ask(""); err != nil {
+			return err
+		}
+		if _, err := r.ReadByte(); err != io.EOF {
+			return fmt.Errorf("connection %d idle: %v; want EOF at the idle timeout", id, err)
+		}
+	case 3:
+		io.WriteString(c, "GET /environ HTTP/1.1\r\nHo")
+		c.(*net.TCPConn).SetLinger(0)
+	}
+	return nil
+}
+
+// Many idle keep-alive connections each hold a recv in flight; all are
+// answered again afterwards.
+func TestHolds2000IdleConnections(t *testing.T) {
+	const n = 2000
+	looptest.RaiseNoFile(t, 2*n+200) // both ends live in this process
+	ts := start(t, loop.Config{Workers: 64})
+	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
+	t.Cleanup(func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	each := func(f func(i int) error) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		sem := make(chan struct{}, 64)
+		for i := range conns {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if err := f(i); err != nil {
+					errs <- fmt.Errorf("connection %d: %w", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	ask := func(i int) error {
+		c := conns[i]
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.WriteString(c, looptest.GetHello); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != 200 || resp.Close {
+			return fmt.Errorf("status %d, close %v; want 200 and keep-alive", resp.StatusCode, resp.Close)
+		}
+		return nil
+	}
+	each(func(i int) error {
+		c, err := net.Dial("tcp", ts.Addr)
+		if err != nil {
+			return err
+		}
+		conns[i], readers[i] = c, bufio.NewReader(c)
+		return ask(i)
+	})
+	each(ask)
+}
