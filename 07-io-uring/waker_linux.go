@@ -19,9 +19,8 @@ import (
 // completion ends the loop's io_uring_enter like any other. The read has
 // consumed the counter by then, so Drain has nothing to do.
 //
-// The eventfd is blocking: io_uring honours O_NONBLOCK, and a READ of a
-// non-blocking eventfd with nothing in it would complete at once with
-// EAGAIN instead of waiting.
+// The eventfd is blocking, like the sockets (see newServer): io_uring
+// never blocks the loop on it, and the READ waits for a Wake.
 type eventfdWaker struct {
 	fd int
 }
