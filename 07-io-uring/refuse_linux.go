@@ -19,6 +19,7 @@ import (
 type refusedError struct {
 	errno    unix.Errno
 	disabled string // kernel.io_uring_disabled as read here, or "" if unreadable
+	forced   bool   // refuseEnv asked for it: the kernel was not asked
 }
 
 // refused makes the refusal for errno, with the sysctl's value if it can
@@ -29,7 +30,8 @@ func refused(errno unix.Errno) error {
 	if err == nil {
 		disabled = strings.TrimSpace(string(b))
 	}
-	return &refusedError{errno: errno, disabled: disabled}
+	_, forced := forcedRefusal()
+	return &refusedError{errno: errno, disabled: disabled, forced: forced}
 }
 
 func (e *refusedError) Error() string {
@@ -46,6 +48,9 @@ func (e *refusedError) Error() string {
 	sysctl := "kernel.io_uring_disabled cannot be read here"
 	if e.disabled != "" {
 		sysctl = "kernel.io_uring_disabled = " + e.disabled + " here"
+	}
+	if e.forced {
+		sysctl += " (this refusal is forced by " + refuseEnv + ", the kernel was not asked)"
 	}
 	return fmt.Sprintf("07-io-uring: io_uring is refused: io_uring_setup: %v (%s): %s; %s. "+
 		"Run 06-epoll instead", e.errno.Error(), unix.ErrnoName(e.errno), why, sysctl)

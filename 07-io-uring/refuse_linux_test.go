@@ -24,7 +24,7 @@ func TestRefusedSaysWhy(t *testing.T) {
 		errno string
 		want  []string
 	}{
-		{"EPERM", []string{"io_uring is refused", "EPERM", "kernel.io_uring_disabled", "seccomp", "Run 06-epoll"}},
+		{"EPERM", []string{"io_uring is refused", "EPERM", "kernel.io_uring_disabled", "seccomp", "Run 06-epoll", "forced by " + refuseEnv}},
 		{"EACCES", []string{"io_uring is refused", "EACCES", "kernel.io_uring_disabled", "kernel.io_uring_group"}},
 		{"ENOSYS", []string{"io_uring is refused", "ENOSYS", "seccomp", "kernel.io_uring_disabled"}},
 	} {
