@@ -8,8 +8,10 @@ import (
 )
 
 // TestMain lets the tests start this stage's main as a child process
-// (stagetest.StartProcess).
+// (stagetest.StartProcess), in a seccomp sandbox that refuses io_uring
+// if the test asks for one (seccompEnv).
 func TestMain(m *testing.M) {
+	sandboxIfAsked()
 	stagetest.RunMainIfChild(main)
 	os.Exit(m.Run())
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -30,7 +31,9 @@ func TestRefusedSaysWhy(t *testing.T) {
 	} {
 		t.Run(x.errno, func(t *testing.T) {
 			// The test binary runs main (stagetest.RunMainIfChild).
-			cmd := exec.Command(os.Args[0], "-test.run=^$", "-addr", "127.0.0.1:0")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a stage that starts serving is killed
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$", "-addr", "127.0.0.1:0")
 			cmd.Env = append(os.Environ(), "LBWS_STAGETEST_MAIN=1", refuseEnv+"="+x.errno)
 			cmd.WaitDelay = 5 * time.Second
 			out, err := cmd.CombinedOutput()
@@ -51,6 +54,38 @@ func TestRefusedSaysWhy(t *testing.T) {
 }
 
 // !-refusetest
+
+// The same, refused by the kernel itself: the child runs main under a
+// seccomp filter that fails io_uring_setup, as a container's default
+// profile does (seccompEnv). The message names the errno the filter
+// returns, and is not the forced one.
+func TestRefusedBySeccomp(t *testing.T) {
+	if auditArch() == 0 {
+		t.Skip("no seccomp filter for this architecture in the tests")
+	}
+	for _, errno := range []string{"EPERM", "ENOSYS"} {
+		t.Run(errno, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a stage that starts serving is killed
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$", "-addr", "127.0.0.1:0")
+			cmd.Env = append(os.Environ(), "LBWS_STAGETEST_MAIN=1", seccompEnv+"="+errno)
+			cmd.WaitDelay = 5 * time.Second
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("under seccomp: %v, output %q; want exit status 1", err, out)
+			}
+			for _, w := range []string{"io_uring is refused", "(" + errno + ")", "seccomp", "kernel.io_uring_disabled"} {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("refusal message %q lacks %q", out, w)
+				}
+			}
+			if strings.Contains(string(out), "forced") {
+				t.Errorf("refusal message %q says forced; the kernel refused", out)
+			}
+		})
+	}
+}
 
 // The tests' own skip sees the refusal too: supported reports it as a
 // refusal, so needRing skips rather than fails.
