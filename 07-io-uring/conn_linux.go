@@ -102,8 +102,8 @@ func (s *server) send(u *uconn) {
 	if e == nil {
 		return
 	}
-	u.sbuf = s.getSendBuf()
-	n := copy(u.sbuf[:sendMax], out)
+	u.sbuf = s.getSendBuf(len(out))
+	n := copy(u.sbuf, out)
 	u.sbuf = u.sbuf[:n]
 	e.addr = addrOf(u.sbuf)
 	e.len = uint32(n)
@@ -225,28 +225,43 @@ func (s *server) getRecvBuf() []byte {
 	return make([]byte, recvSize)
 }
 
-// putRecvBuf gives a recv buffer back to the free list, which keeps at
-// most 64 of them: the rest go to the garbage collector.
+// putRecvBuf gives a recv buffer back to the free list, which keeps up
+// to freeMax of them: the rest go to the garbage collector.
 func (s *server) putRecvBuf(b []byte) {
-	if b != nil && len(s.rfree) < 64 {
+	if b != nil && len(s.rfree) < freeMax {
 		s.rfree = append(s.rfree, b)
 	}
 }
 
-// getSendBuf returns a send buffer of capacity sendMax.
-func (s *server) getSendBuf() []byte {
-	if n := len(s.sfree); n > 0 {
-		b := s.sfree[n-1]
-		s.sfree = s.sfree[:n-1]
+// getSendBuf returns a send buffer with room for n bytes, at most
+// sendMax: a small one (sendSmall) for a small response, so the
+// buffers a burst of small responses pins stay small.
+func (s *server) getSendBuf(n int) []byte {
+	free, size := &s.sfree, sendSmall
+	if n > sendSmall {
+		free, size = &s.lfree, sendMax
+	}
+	if k := len(*free); k > 0 {
+		b := (*free)[k-1]
+		*free = (*free)[:k-1]
 		return b
 	}
-	return make([]byte, sendMax)
+	return make([]byte, size)
 }
 
-// putSendBuf gives a send buffer back, keeping at most 16.
+// putSendBuf gives a send buffer back to the free list of its size,
+// which keeps up to freeMax of them.
 func (s *server) putSendBuf(b []byte) {
-	if b != nil && len(s.sfree) < 16 {
-		s.sfree = append(s.sfree, b[:cap(b)])
+	if b == nil {
+		return
+	}
+	b = b[:cap(b)]
+	free := &s.sfree
+	if len(b) > sendSmall {
+		free = &s.lfree
+	}
+	if len(*free) < freeMax {
+		*free = append(*free, b)
 	}
 }
 

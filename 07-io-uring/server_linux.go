@@ -32,7 +32,8 @@ type server struct {
 	free  []uint32            // slots not in use
 	byFd  []*uconn            // open connections by descriptor, to find a loop.Conn's
 	rfree [][]byte            // recv buffers not in use
-	sfree [][]byte            // send buffers not in use
+	sfree [][]byte            // small send buffers not in use
+	lfree [][]byte            // large send buffers not in use
 	sa    unix.RawSockaddrAny // where the ACCEPT in flight writes the client's address
 	salen uint32              // and its length
 	wbuf  [8]byte             // where the eventfd READ in flight writes the counter
@@ -112,8 +113,10 @@ func untag(ud uint64) (op uint8, slot, gen uint32) {
 // which for an idle connection is all the time (see uconn); a send
 // buffer only while its send is.
 const (
-	recvSize = 4 << 10
-	sendMax  = 64 << 10
+	recvSize  = 4 << 10
+	sendSmall = 4 << 10
+	sendMax   = 64 << 10
+	freeMax   = 1024 // buffers kept on each free list
 )
 
 // drainTimeout bounds the wait for the last completions at the end.
