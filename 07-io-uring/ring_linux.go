@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -98,8 +99,10 @@ const (
 	opRecv        = 27 // IORING_OP_RECV: recv(2)
 	opShutdown    = 34 // IORING_OP_SHUTDOWN: shutdown(2)
 
-	setupCQSize = 1 << 3 // IORING_SETUP_CQSIZE: cqEntries is ours, not twice sqEntries
-	setupClamp  = 1 << 4 // IORING_SETUP_CLAMP: sizes over the maximum are clamped
+	setupCQSize       = 1 << 3  // IORING_SETUP_CQSIZE: cqEntries is ours, not twice sqEntries
+	setupClamp        = 1 << 4  // IORING_SETUP_CLAMP: sizes over the maximum are clamped
+	setupSingleIssuer = 1 << 12 // IORING_SETUP_SINGLE_ISSUER: one thread submits (Linux 6.0)
+	setupDeferTaskrun = 1 << 13 // IORING_SETUP_DEFER_TASKRUN: completions are made only in io_uring_enter (6.1)
 
 	featSingleMmap = 1 << 0 // IORING_FEAT_SINGLE_MMAP: one mapping holds both rings
 	featNoDrop     = 1 << 1 // IORING_FEAT_NODROP: completions are never dropped when the ring is full
@@ -166,12 +169,29 @@ type ring struct {
 // refuses io_uring. See refuse.go.
 const refuseEnv = "LBWS_URING_REFUSE"
 
+// !+newring
+
 // newRing sets up an io_uring instance with room for sq submissions and
 // cq completions and maps its memory. A kernel or sandbox that refuses
-// io_uring gives a *refusedError (see refuse.go).
+// io_uring gives a *refusedError (see refuse_linux.go).
+//
+// The ring is the calling thread's alone (SINGLE_ISSUER), and the
+// kernel finishes its operations only when that thread calls
+// io_uring_enter to wait (DEFER_TASKRUN). Without these, a recv whose
+// bytes arrive is finished by "task work" that interrupts the thread
+// that submitted it, wherever it is (a Go thread may be running another
+// goroutine, or asleep in a futex); with them, it is finished in the
+// loop's own wait, in batches, and the loop ran about 1.5 times faster
+// here. The caller must keep to one thread: serve locks its goroutine to
+// its thread (runtime.LockOSThread) before it makes the ring. A kernel
+// before 6.1 refuses the flags (EINVAL): the ring is made without them.
 func newRing(sq, cq uint32) (*ring, error) {
-	p := params{flags: setupCQSize | setupClamp, cqEntries: cq}
+	p := params{flags: setupCQSize | setupClamp | setupSingleIssuer | setupDeferTaskrun, cqEntries: cq}
 	fd, err := setup(sq, &p)
+	if errors.Is(err, unix.EINVAL) {
+		p = params{flags: setupCQSize | setupClamp, cqEntries: cq}
+		fd, err = setup(sq, &p)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +202,8 @@ func newRing(sq, cq uint32) (*ring, error) {
 	}
 	return r, nil
 }
+
+// !-newring
 
 // setup calls io_uring_setup(2), or fails as refuseEnv asks.
 func setup(entries uint32, p *params) (int, error) {
@@ -261,25 +283,24 @@ func (r *ring) get() (*sqe, error) {
 	return e, nil
 }
 
-// enter submits the entries filled since the last call and, with wait,
-// blocks until at least one completion is in the ring or timeout has
-// passed (a negative timeout waits without limit). One system call does
-// both. A signal (EINTR) or the timeout (ETIME) is not an error: the
-// caller reaps what is there, maybe nothing.
+// enter submits the entries filled since the last call, has the kernel
+// finish the operations that are ready (their completions go into the
+// ring), and, with wait, blocks until at least one completion is there
+// or timeout has passed (a negative timeout waits without limit). One
+// system call does all three. A signal (EINTR) or the timeout (ETIME)
+// is not an error: the caller reaps what is there, maybe nothing.
 func (r *ring) enter(wait bool, timeout time.Duration) error {
 	atomic.StoreUint32(r.sqTail, r.tail) // release: the entries are written
 	toSubmit := r.tail - r.submitted
-	var minComplete, flags uintptr
+	var minComplete uintptr
+	flags := uintptr(enterGetEvents | enterExtArg)
 	r.arg = geteventsArg{}
 	if wait {
-		minComplete, flags = 1, enterGetEvents|enterExtArg
+		minComplete = 1
 		if timeout >= 0 {
 			r.ts = unix.NsecToTimespec(int64(timeout))
 			r.arg.ts = uint64(uintptr(unsafe.Pointer(&r.ts)))
 		}
-	}
-	if toSubmit == 0 && !wait {
-		return nil
 	}
 	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), minComplete, flags,
 		uintptr(unsafe.Pointer(&r.arg)), unsafe.Sizeof(r.arg))

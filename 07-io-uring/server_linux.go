@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -129,6 +130,10 @@ const drainTimeout = 5 * time.Second
 // nil. It returns an error only if the listening socket or the ring
 // fails. serve owns lfd.
 func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+	// The ring is this thread's alone (see newRing): the loop, from
+	// setup to close, runs on it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	s, err := newServer(lfd, cfg)
 	if err != nil {
 		unix.Close(lfd)
