@@ -55,9 +55,11 @@ type server struct {
 // beside the loop.Conn (192 bytes) and this struct. 06 reads every
 // connection into one loop buffer only once epoll says it is readable,
 // so it pins none; a completion model must hand the buffer over before
-// the bytes arrive. That is the C10K question of this model: 10,000
-// idle connections pin 40 MB here. A provided-buffer ring (the next
-// step) lets the kernel pick a buffer only when bytes arrive.
+// the bytes arrive. That is the C10K question of this model: with 5,000
+// idle keep-alive connections the process grew by about 5.4 KB per
+// connection on Linux 6.18, against 06's 960 B (VmRSS; 10,000 would pin
+// 40 MB of recv buffers). A provided-buffer ring (the next step) lets
+// the kernel pick a buffer only when bytes arrive.
 type uconn struct {
 	c       *loop.Conn // nil while the slot is free
 	fd      int
