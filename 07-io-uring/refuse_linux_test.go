@@ -63,12 +63,17 @@ func TestRefusedBySeccomp(t *testing.T) {
 	if auditArch() == 0 {
 		t.Skip("no seccomp filter for this architecture in the tests")
 	}
+	if os.Getenv(refuseEnv) == "" {
+		// Where the kernel or a sandbox refuses io_uring already, the
+		// filter is not what refuses it.
+		needRing(t)
+	}
 	for _, errno := range []string{"EPERM", "ENOSYS"} {
 		t.Run(errno, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a stage that starts serving is killed
 			defer cancel()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$", "-addr", "127.0.0.1:0")
-			cmd.Env = append(os.Environ(), "LBWS_STAGETEST_MAIN=1", seccompEnv+"="+errno)
+			cmd.Env = append(withoutEnv(os.Environ(), refuseEnv), "LBWS_STAGETEST_MAIN=1", seccompEnv+"="+errno)
 			cmd.WaitDelay = 5 * time.Second
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
@@ -94,4 +99,15 @@ func TestRefusalIsRecognised(t *testing.T) {
 	if err := supported(); !isRefused(err) {
 		t.Fatalf("supported() with %s=EPERM: %v; want a refusal", refuseEnv, err)
 	}
+}
+
+// withoutEnv returns env without the variable name.
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
