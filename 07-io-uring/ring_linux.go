@@ -146,9 +146,10 @@ type ring struct {
 	// advances cqTail (a release), so the loop must load cqTail before it
 	// reads them (an acquire), and must store cqHead only after it has
 	// read them (a release), or the kernel could overwrite an entry being
-	// read. The same holds the other way for an sqe and sqTail. Go's
-	// atomics are sequentially consistent, stronger than needed and as
-	// cheap on amd64 and arm64 for these loads and stores.
+	// read. The same holds the other way for an sqe and sqTail. Go has
+	// no acquire-only or release-only atomics: its sync/atomic is
+	// sequentially consistent, stronger than needed (a store is a locked
+	// exchange on amd64), which costs a few nanoseconds per completion.
 	sqHead, sqTail, cqHead, cqTail *uint32
 	sqMask, cqMask                 uint32
 	sqes                           []sqe
@@ -166,7 +167,7 @@ type ring struct {
 // refuseEnv names an environment variable for tests: set to ENOSYS,
 // EPERM or EACCES, io_uring_setup is not called and fails with that
 // error, as it does where the kernel, its sysctl or a seccomp filter
-// refuses io_uring. See refuse.go.
+// refuses io_uring. See refuse_linux.go.
 const refuseEnv = "LBWS_URING_REFUSE"
 
 // !+newring
@@ -181,8 +182,10 @@ const refuseEnv = "LBWS_URING_REFUSE"
 // bytes arrive is finished by "task work" that interrupts the thread
 // that submitted it, wherever it is (a Go thread may be running another
 // goroutine, or asleep in a futex); with them, it is finished in the
-// loop's own wait, in batches, and the loop ran about 1.5 times faster
-// here. The caller must keep to one thread: serve locks its goroutine to
+// loop's own wait, in batches. Measured here (wrk -t1 -c50, 2 cores
+// under a load average near 4), one run each: inline, 53,000 requests a
+// second against 36,000 without; with workers, 29,000 against 23,000.
+// The caller must keep to one thread: serve locks its goroutine to
 // its thread (runtime.LockOSThread) before it makes the ring. A kernel
 // before 6.1 refuses the flags (EINVAL): the ring is made without them.
 func newRing(sq, cq uint32) (*ring, error) {
@@ -322,8 +325,9 @@ func (r *ring) enter(wait bool, timeout time.Duration) error {
 
 // !+reap
 
-// reap calls f with every completion in the ring, oldest first, and
-// gives each entry back to the kernel before f runs, so f may submit.
+// reap calls f with every completion in the ring, oldest first. Each
+// entry goes back to the kernel before f runs: f may enter the kernel
+// (ring.get flushes a full submission ring), which may post more.
 func (r *ring) reap(f func(userData uint64, res int32)) {
 	for {
 		head := *r.cqHead                        // only the loop writes it
