@@ -10,7 +10,7 @@ import (
 
 // stages are the stage binaries: each is a main package of its own
 // module in the workspace.
-var stages = []string{"01-echo", "02-simple-wsgi", "03-fork", "04-select", "05-poll", "06-epoll"}
+var stages = []string{"01-echo", "02-simple-wsgi", "03-fork", "04-select", "05-poll", "06-epoll", "07-io-uring"}
 
 // banned are packages no stage binary may link. net brings its resolver
 // and, through it, cgo (runtime/cgo): the binary is then linked
