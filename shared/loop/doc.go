@@ -27,6 +27,12 @@
 //	HalfClose  shutdown(2) SHUT_WR, then c.HalfClosed(err)
 //	Close      close(2), then c.Closed()
 //
+// Two promises for a completion-based stage (07's io_uring), whose
+// operations are in flight when the connection changes its mind: bytes
+// may be passed to Received while Want lacks Read (a receive already
+// submitted), and the connection keeps them; and the unsent bytes of
+// Output do not change until Sent reports them (more may be appended).
+//
 // The zero Want means the connection waits for its app: watch nothing.
 // Read and Write are also its interest for the readiness API: select
 // and poll rebuild their sets from every connection's Want each turn;
