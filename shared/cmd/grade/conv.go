@@ -231,6 +231,18 @@ func rxQueue(local, remote string) (int64, bool, error) {
 	return n, true, err
 }
 
+// txQueue returns the bytes the socket local -> remote holds that the
+// peer has not acknowledged (sent or not yet sent).
+func txQueue(local, remote string) (int64, bool, error) {
+	fs, found, err := tcpRow(local, remote)
+	if err != nil || !found {
+		return 0, found, err
+	}
+	tx, _, _ := strings.Cut(fs[4], ":")
+	n, err := strconv.ParseInt(tx, 16, 64)
+	return n, true, err
+}
+
 // tcpState returns the state of the socket local -> remote.
 func tcpState(local, remote string) (string, bool) {
 	fs, found, err := tcpRow(local, remote)

@@ -255,34 +255,39 @@ func checkBigEcho(e *env) *failure {
 	return nil
 }
 
-// checkFdLeak counts the server's descriptors, runs n connections with
-// one, and expects the count back where it was.
+// checkFdLeak counts the descriptors of the server and its children,
+// runs n connections with one, and expects the count back where it was.
 func checkFdLeak(e *env, n int, one func(i int) *failure) *failure {
 	// A first connection lets the server open what it opens once
 	// (Go's runtime opens its poller lazily).
 	if f := one(0); f != nil {
 		return f
 	}
-	before, err := e.proc.fdCount()
-	if err != nil {
-		return &failure{kind: kindOther, expected: "to count the server's descriptors", got: err.Error()}
-	}
-	for i := 1; i <= n; i++ {
+	closeAll := func() {
 		for _, v := range e.convs {
 			if !v.closed {
 				v.close()
 			}
 		}
+	}
+	closeAll()
+	before, err := steadyFdCount(e.proc)
+	if err != nil {
+		return &failure{kind: kindOther, expected: "to count the server's descriptors", got: err.Error()}
+	}
+	for i := 1; i <= n; i++ {
+		closeAll()
 		e.convs = e.convs[:0]
 		if f := one(i); f != nil {
 			f.notes = append(f.notes, fmt.Sprintf("(connection %d of %d)", i, n))
 			return f
 		}
 	}
+	closeAll()
 	const slack = 10 // descriptors a runtime may open lazily
 	after := 0
 	for deadline := time.Now().Add(closeAfter); ; time.Sleep(10 * time.Millisecond) {
-		after, err = e.proc.fdCount()
+		after, err = e.proc.treeFdCount()
 		if err != nil {
 			return &failure{kind: kindOther, expected: "to count the server's descriptors", got: err.Error()}
 		}
@@ -350,4 +355,24 @@ func mismatchText(want, got []byte) string {
 		return fmt.Sprintf("%d of %d bytes, then end of file: %d bytes never came back", len(got), len(want), len(want)-len(got))
 	}
 	return fmt.Sprintf("%d bytes, differing from those sent at byte %d (%s, want %s)", len(got), i, quote(got[i:i+1]), quote(want[i:i+1]))
+}
+
+// steadyFdCount counts the descriptors of the server and its children
+// once the count has stopped falling (the same in three samples in a
+// row, 10 ms apart, for at most closeAfter): a child serving a
+// connection that has just closed (03) is gone by then.
+func steadyFdCount(p *process) (int, error) {
+	last, same := -1, 0
+	for deadline := time.Now().Add(closeAfter); same < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		n, err := p.treeFdCount()
+		if err != nil {
+			return 0, err
+		}
+		if n == last {
+			same++
+		} else {
+			last, same = n, 1
+		}
+	}
+	return last, nil
 }

@@ -103,14 +103,14 @@ func httpChecks() []check {
 		},
 		{
 			name: "http/no-fd-leak", from: "02", process: true, proc: true,
-			why: "each connection is a descriptor, and a process has a limited number (ulimit -n): one not closed on some path (a 404, a 400, a client that leaves) runs the server out of them",
+			why: "each connection is a descriptor, and a process has a limited number (ulimit -n): one not closed on some path (a 404, a 400, a client that leaves) runs the server out of them (the count includes the server's children, which 03 starts)",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("ls /proc/PID/fd | wc -l        # PID: the server's process id\n"+
-					"for i in $(seq 50); do curl -s http://%s:%s/nope >/dev/null; nc -z %s %s; printf 'HELLO\\r\\n\\r\\n' | nc -N %s %s >/dev/null; done\n"+
+					"for i in $(seq 125); do curl -s http://%s:%s/nope >/dev/null; nc -z %s %s; printf 'HELLO\\r\\n\\r\\n' | nc -N %s %s >/dev/null; done\n"+
 					"ls /proc/PID/fd | wc -l", h, p, h, p, h, p)
 			},
 			run: func(e *env) *failure {
-				return checkFdLeak(e, 200, func(i int) *failure {
+				return checkFdLeak(e, 500, func(i int) *failure {
 					v, err := e.dial()
 					if err != nil {
 						return dialFailure(err)
@@ -139,7 +139,7 @@ func httpChecks() []check {
 		},
 		{
 			name: "http/sigterm-in-flight", from: "02", process: true, endsProcess: true,
-			why: "a server being stopped (a deploy, a restart) finishes the request it has begun before it exits: SIGTERM stops accepting, not answering",
+			why: "a server being stopped (a deploy, a restart) finishes the request it has begun before it exits, and leaves no child process behind: SIGTERM stops accepting, not answering",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("curl -i http://%s:%s/hello & sleep 0.1; kill -TERM PID; wait   # PID: the server's process id", h, p)
 			},
@@ -169,6 +169,14 @@ func httpChecks() []check {
 				if st := e.proc.exitStatus(); st != "exit status 0" {
 					return &failure{kind: kindExited, expected: "exit status 0 after SIGTERM: a requested stop is not an error",
 						got: st, hint: "a stop the operator asked for is a clean exit: return nil from the accept loop when the listener is closed (sock.ErrClosed)."}
+				}
+				left := e.proc.liveChildren()
+				for deadline := time.Now().Add(closeAfter); len(left) > 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					left = e.proc.liveChildren()
+				}
+				if len(left) > 0 {
+					return &failure{kind: kindOrphans, expected: "no process of the server left once it has exited",
+						got: fmt.Sprintf("%d of its children still running %v after it exited", len(left), closeAfter)}
 				}
 				return nil
 			},

@@ -65,6 +65,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"os/signal"
 	"runtime"
 	"strings"
 	"syscall"
@@ -72,6 +73,16 @@ import (
 )
 
 func main() {
+	// The servers the grader starts are in sessions of their own, which
+	// the terminal's Ctrl-C does not reach: kill them on the way out.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigc
+		running.killAll()
+		fmt.Fprintf(os.Stderr, "grade: %v: stopped the server and its children\n", sig)
+		os.Exit(exitFail)
+	}()
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr, "."))
 }
 
@@ -92,12 +103,13 @@ const (
 
 // config is what the command line asks for.
 type config struct {
-	stage   stage    // the stage to grade
-	dir     string   // the program to build, relative to root
-	addr    string   // a running server; "" to build and start dir
-	verbose bool     // -v: show every exchange
-	args    []string // as given, for "run it again"
-	root    string   // the directory paths are relative to (the repository root)
+	stage      stage    // the stage to grade
+	dir        string   // the program to build, relative to root
+	addr       string   // a running server; "" to build and start dir
+	verbose    bool     // -v: show every exchange
+	serverArgs []string // passed to the server after -addr (the arguments after STAGE)
+	args       []string // as given, for "run it again"
+	root       string   // the directory paths are relative to (the repository root)
 }
 
 // realMain runs the grader with args, writes the report to out and
@@ -110,11 +122,14 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 	addr := fs.String("addr", "", "grade a server already listening on `host:port` (any language) instead of building one")
 	verbose := fs.Bool("v", false, "show every exchange, not only the failing one")
 	fs.Usage = func() {
-		fmt.Fprintf(errw, "usage: go run ./shared/cmd/grade [-v] [-dir path | -addr host:port] STAGE\n\n")
+		fmt.Fprintf(errw, "usage: go run ./shared/cmd/grade [-v] [-dir path | -addr host:port] STAGE [server flags]\n\n")
 		fmt.Fprintf(errw, "Builds and starts a stage's exercise (01-echo/exercise, ...), checks it and\n"+
 			"every earlier stage's checks that apply, and stops at the first failure with\n"+
 			"a report: the bytes sent and received, a command that reproduces it, a hint.\n"+
-			"STAGE is 01, 02, ... (or 01-echo). Exit status 0: passed, 1: a check failed,\n"+
+			"STAGE is 01, 02, ... (or 01-echo). Flags after STAGE go to the server the\n"+
+			"grader starts (go run ./shared/cmd/grade -dir 06-epoll 06 -edge).\n"+
+			"A stage without an exercise yet is graded with -dir or -addr.\n"+
+			"Exit status 0: passed, 1: a check failed,\n"+
 			"2: usage or build error. See the package documentation for the checks.\n\n")
 		fs.PrintDefaults()
 	}
@@ -124,7 +139,7 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() < 1 {
 		fs.Usage()
 		return exitUsage
 	}
@@ -133,15 +148,23 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 		fmt.Fprintf(errw, "grade: no stage %q; the stages are %s\n", fs.Arg(0), stageList())
 		return exitUsage
 	}
-	if !st.ready {
-		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise or checks yet; stages 01 and 02 can be graded\n", st.id, st.dir)
+	if !st.ready && *dir == "" && *addr == "" {
+		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise yet (%s); its checks grade the stage itself with -dir %s, or a server you started with -addr\n", st.id, st.dir, readyList(), st.dir)
 		return exitUsage
 	}
 	if *dir != "" && *addr != "" {
 		fmt.Fprintf(errw, "grade: -dir and -addr exclude each other: -addr grades a server already running\n")
 		return exitUsage
 	}
-	cfg := config{stage: st, dir: *dir, addr: *addr, verbose: *verbose, args: args, root: root}
+	serverArgs := fs.Args()[1:]
+	if len(serverArgs) > 0 && serverArgs[0] == "--" {
+		serverArgs = serverArgs[1:]
+	}
+	if len(serverArgs) > 0 && *addr != "" {
+		fmt.Fprintf(errw, "grade: flags after the stage go to the server the grader starts; with -addr you started it\n")
+		return exitUsage
+	}
+	cfg := config{stage: st, dir: *dir, addr: *addr, verbose: *verbose, serverArgs: serverArgs, args: args, root: root}
 	if cfg.dir == "" {
 		cfg.dir = st.exercise()
 	}
@@ -153,7 +176,10 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 func grade(cfg config, out, errw io.Writer) int {
 	st := cfg.stage
 	fmt.Fprintf(out, "grading stage %s (%s): %s\n", st.id, st.dir, st.title)
-	e := &env{addr: cfg.addr, out: out, oneRequest: st.oneRequest}
+	// The held connections of 05 and 06 need descriptors, in the grader
+	// and in the server, which inherits the raised limit.
+	fdLimit := raiseFdLimit()
+	e := &env{addr: cfg.addr, out: out, oneRequest: st.oneRequest, fdLimit: fdLimit}
 	if cfg.addr == "" {
 		tmp, err := os.MkdirTemp("", "grade-")
 		if err != nil {
@@ -176,13 +202,17 @@ func grade(cfg config, out, errw io.Writer) int {
 			fmt.Fprintf(errw, "grade: %v\n", err)
 			return exitUsage
 		}
-		fmt.Fprintf(out, "starting it: %s -addr 127.0.0.1:0\n", pkgPath(cfg.dir))
-		p, err := startProcess(bin, cfg.root, "-addr", "127.0.0.1:0")
+		extra := ""
+		if len(cfg.serverArgs) > 0 {
+			extra = " " + strings.Join(cfg.serverArgs, " ")
+		}
+		fmt.Fprintf(out, "starting it: %s -addr 127.0.0.1:0%s\n", pkgPath(cfg.dir), extra)
+		p, err := startProcess(bin, cfg.root, append([]string{"-addr", "127.0.0.1:0"}, cfg.serverArgs...)...)
 		if p != nil {
 			defer p.kill()
 		}
 		e.proc = p
-		e.repro = reproTarget{host: "127.0.0.1", port: "8888", start: "go run " + pkgPath(cfg.dir) + " -addr 127.0.0.1:8888 &"}
+		e.repro = reproTarget{host: "127.0.0.1", port: "8888", start: "go run " + pkgPath(cfg.dir) + " -addr 127.0.0.1:8888" + extra + " &"}
 		if err != nil {
 			f := &failure{kind: kindExited, expected: "a first line of output with the address it listens on", got: err.Error()}
 			if p != nil && p.exited() {
@@ -239,7 +269,7 @@ func grade(cfg config, out, errw io.Writer) int {
 		if next.ready {
 			fmt.Fprintf(out, "  write it in %s (hints: %s), then: go run ./shared/cmd/grade %s\n", next.exercise(), next.hints(), next.id)
 		} else {
-			fmt.Fprintf(out, "  read docs/%s.md; its exercise and grader checks come later.\n", next.dir)
+			fmt.Fprintf(out, "  read docs/%s.md; its exercise comes later (its checks grade the stage: go run ./shared/cmd/grade -dir %s %s).\n", next.dir, next.dir, next.id)
 		}
 	} else {
 		fmt.Fprintf(out, "that was the last stage.\n")
@@ -353,6 +383,28 @@ type env struct {
 	// oneRequest: the stage answers one request per connection and
 	// closes (02); later stages may keep a connection open.
 	oneRequest bool
+	// fdLimit is the grader's descriptor limit (RLIMIT_NOFILE), raised
+	// to its hard limit; the server the grader starts inherits it.
+	fdLimit uint64
+}
+
+// raiseFdLimit raises the soft limit on open descriptors to the hard
+// limit and returns it. Go raises its own soft limit at start but gives
+// the programs it starts the original one back, unless the program sets
+// the limit itself, as here: the server inherits the raised limit.
+func raiseFdLimit() uint64 {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	if rl.Cur < rl.Max {
+		up := rl
+		up.Cur = up.Max
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			rl = up
+		}
+	}
+	return rl.Cur
 }
 
 // signal sends sig to the server the grader started.

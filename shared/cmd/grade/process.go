@@ -69,6 +69,11 @@ var addrInLine = regexp.MustCompile(`(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.%\w]+\]):
 func startProcess(bin, dir string, args ...string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	// A session (and a process group) of its own: every process the
+	// server starts shares its session id, so the grader can count their
+	// descriptors and kill them all at the end, even those that move to
+	// a group of their own (see killTree).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	p := &process{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	cmd.WaitDelay = time.Second
@@ -79,6 +84,7 @@ func startProcess(bin, dir string, args ...string) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
+	running.add(p)
 	go func() {
 		cmd.Wait()
 		p.state = cmd.ProcessState
@@ -145,10 +151,65 @@ func (p *process) exitStatus() string {
 	return "exit status " + strconv.Itoa(p.state.ExitCode())
 }
 
-// kill ends the server and waits for it.
+// kill ends the server and every process it started, and waits for it.
 func (p *process) kill() {
-	p.cmd.Process.Kill()
+	if !p.exited() {
+		p.killTree()
+	} else {
+		p.killOrphans()
+	}
 	<-p.done
+	running.remove(p)
+}
+
+// killOrphans kills what is left of the server's session once the server
+// has exited: children it did not wait for.
+func (p *process) killOrphans() {
+	for range 50 {
+		ms := p.liveChildren()
+		if len(ms) == 0 {
+			return
+		}
+		for _, m := range ms {
+			syscall.Kill(m.pid, syscall.SIGKILL)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// running is every server the grader has started and not yet killed, so
+// that an interrupted grader (Ctrl-C) can kill them on its way out: the
+// server is in a session of its own, which the terminal's Ctrl-C does
+// not reach.
+var running = &servers{m: map[*process]bool{}}
+
+// servers is a set of running servers.
+type servers struct {
+	mu sync.Mutex
+	m  map[*process]bool
+}
+
+// add records p as running.
+func (s *servers) add(p *process) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[p] = true
+}
+
+// remove forgets p, killed and waited for.
+func (s *servers) remove(p *process) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, p)
+}
+
+// killAll kills every running server and its children.
+func (s *servers) killAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.m {
+		p.killTree()
+	}
 }
 
 // signal sends sig to the server.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sort"
 	"strings"
 )
 
@@ -17,18 +18,18 @@ type stage struct {
 	oneRequest bool
 }
 
-// stages lists every stage in order. A stage that is not ready cannot be
-// graded yet: 03 to 06 get their exercises and checks in a later part of
-// issue 22, each a check list with from set to its id (a sequential
-// server fails from 03 on, slow clients from 04, idle connections from
-// 05, edge triggering at 06) appended in allChecks, and ready set here.
+// stages lists every stage in order. Every stage has its checks (a
+// sequential server fails from 03 on, slow clients from 04, idle
+// connections from 05, edge triggering at 06: see modelChecks); a stage
+// that is not ready has no exercise yet, and is graded only with -dir
+// (the stage itself) or -addr.
 var stages = []stage{
 	{"01", "01-echo", "a TCP echo server from raw system calls",
 		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included", true, false},
 	{"02", "02-simple-wsgi", "an HTTP/1.1 server, one connection at a time",
 		"an HTTP/1.1 server that serves one connection at a time: read a whole request with the shared parser, run the app through the gateway, answer with Connection: close", true, true},
 	{"03", "03-fork", "a process per connection",
-		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD", false, false},
+		"a process per connection: re-execute yourself with the connection as fd 3, and reap the children on SIGCHLD", true, false},
 	{"04", "04-select", "one select(2) loop for every connection",
 		"one select(2) loop for every connection, over the shared sans-I/O connection: accept and read until EAGAIN, partial writes", false, false},
 	{"05", "05-poll", "the select loop on poll(2)",
@@ -55,6 +56,17 @@ func nextStage(s stage) (stage, bool) {
 		}
 	}
 	return stage{}, false
+}
+
+// readyList says which stages have an exercise, for a usage error.
+func readyList() string {
+	var ids []string
+	for _, s := range stages {
+		if s.ready {
+			ids = append(ids, s.id)
+		}
+	}
+	return "stages " + strings.Join(ids, ", ") + " have one"
 }
 
 // stageList names the stages for a usage error.
@@ -89,9 +101,13 @@ type check struct {
 	run func(e *env) *failure
 }
 
-// allChecks returns every check in the order they run.
+// allChecks returns every check in the order they run: a check that
+// ends the server (SIGTERM) comes last.
 func allChecks() []check {
-	return append(echoChecks(), httpChecks()...)
+	all := append(echoChecks(), httpChecks()...)
+	all = append(all, modelChecks()...)
+	sort.SliceStable(all, func(i, j int) bool { return !all[i].endsProcess && all[j].endsProcess })
+	return all
 }
 
 // checksFor returns the checks of stage id: its own and every earlier
@@ -126,6 +142,8 @@ const (
 	kindRefused  kind = "refused"
 	kindEOF      kind = "EOF"
 	kindFdLeak   kind = "fd leak"
+	kindZombie   kind = "zombies"
+	kindOrphans  kind = "children left"
 	kindExited   kind = "exited"
 	kindParse    kind = "parse"
 	kindOther    kind = "error"
@@ -138,6 +156,8 @@ var hints = map[kind]string{
 	kindRefused: "nothing accepted the connection: is it listening on the address it printed?",
 	kindEOF:     "the server closed the connection too early: does it read until it has everything, and write everything before it closes?",
 	kindFdLeak:  "the server keeps a descriptor for each connection: do you close in every path (end of file, an error, a reset)?",
+	kindZombie:  "a child that exits is a zombie until its parent waits for it: on SIGCHLD, call wait4(-1, WNOHANG) in a loop until it returns 0 or ECHILD; one SIGCHLD may stand for several exits (signals of one kind do not queue).",
+	kindOrphans: "the server exited and left children running: a parent stops its children (and waits for them) before it exits, or they live on as orphans, holding their connections.",
 	kindExited:  "the server exited: its last log lines above say why. A TODO(you) returns \"not implemented\" until you write it; and a server logs a failed connection and goes on, it does not exit.",
 	kindParse:   "the answer is not an HTTP/1.1 response (RFC 9112 section 4): a status line \"HTTP/1.1 200 OK\\r\\n\", header lines, an empty line, then the body.",
 }
