@@ -17,7 +17,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden with the repo
 
 // goldenCases are the programs the golden tests grade: each untouched
 // skeleton (its first failure), the naive servers of chapters 01 and 02,
-// the broken servers in testdata, and the real stages (which pass).
+// the broken servers in testdata, and the real stages (which pass every
+// check of their stage, 06 level- and edge-triggered).
 var goldenCases = []struct {
 	name string
 	args []string
@@ -33,6 +34,16 @@ var goldenCases = []struct {
 	{"early02", []string{"-dir", "shared/cmd/grade/testdata/early02", "02"}, exitFail},
 	{"neverclose02", []string{"-dir", "shared/cmd/grade/testdata/neverclose02", "02"}, exitFail},
 	{"nocompile", []string{"-dir", "shared/cmd/grade/testdata/nocompile", "01"}, exitUsage},
+	{"skeleton03", []string{"03"}, exitFail},
+	{"stage03", []string{"-dir", "03-fork", "03"}, exitPass},
+	{"sequential03", []string{"-dir", "shared/cmd/grade/testdata/sequential03", "03"}, exitFail},
+	// Stages 04 to 06 have no exercise yet: -dir grades the stage
+	// itself, and a broken server, with the stage's checks.
+	{"stall04", []string{"-dir", "shared/cmd/grade/testdata/stall04", "04"}, exitFail},
+	{"stage04", []string{"-dir", "04-select", "04"}, exitPass},
+	{"stage05", []string{"-dir", "05-poll", "05"}, exitPass},
+	{"stage06", []string{"-dir", "06-epoll", "06"}, exitPass},
+	{"stage06edge", []string{"-dir", "06-epoll", "06", "-edge"}, exitPass},
 }
 
 // TestGolden grades each program and compares the report with
@@ -96,7 +107,8 @@ func TestAddr(t *testing.T) {
 
 // TestUsage: bad arguments exit with status 2 and say why.
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"07"}, {"03"}, {"-dir", "x", "-addr", "127.0.0.1:1", "01"}, {"-dir", "no/such/dir", "01"}} {
+	for _, args := range [][]string{{}, {"07"}, {"04"}, {"-dir", "x", "-addr", "127.0.0.1:1", "01"}, {"-dir", "no/such/dir", "01"},
+		{"-addr", "127.0.0.1:1", "01", "-edge"}} {
 		var out, errw bytes.Buffer
 		if code := realMain(args, &out, &errw, "."); code != exitUsage || errw.Len() == 0 {
 			t.Errorf("grade %q: exit status %d, stderr %q; want 2 and a reason", args, code, errw.String())

@@ -46,7 +46,7 @@ func modelChecks() []check {
 			why: "a server that serves one connection at a time makes every client wait for the slowest: while one client is still sending its request, another must be answered",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("(printf 'GET /hello HTTP/1.1\\r\\nHo'; sleep 10) | nc %s %s &   # conn 1: half a head, then silence\n"+
-					"curl -i --max-time 5 http://%s:%s/hello                                  # conn 2: must be answered now", h, p, h, p)
+					"curl -i --max-time 5 http://%s:%s/hello   # conn 2: must be answered now", h, p, h, p)
 			},
 			run: checkHeldMidRequest,
 		},
