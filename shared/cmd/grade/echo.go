@@ -297,9 +297,13 @@ func checkFdLeak(e *env, n int, one func(i int) *failure) *failure {
 	}
 	if after > before+slack {
 		e.convs = nil // the last connection is not the one that leaked
-		return &failure{kind: kindFdLeak,
+		f := &failure{kind: kindFdLeak,
 			expected: fmt.Sprintf("about %d descriptors open after %d connections, as before them", before, n),
 			got:      fmt.Sprintf("%d open, %d more, %v after the last connection", after, after-before, closeAfter)}
+		if e.stage == "03" {
+			f.hint = hints[kindFdLeak] + " The count is the parent's and its children's: the parent keeps no copy of a connection it handed to a child (and releases each os.Process it does not Wait for), and a child exits once its client is done."
+		}
+		return f
 	}
 	return nil
 }

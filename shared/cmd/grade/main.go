@@ -179,7 +179,7 @@ func grade(cfg config, out, errw io.Writer) int {
 	// The held connections of 05 and 06 need descriptors, in the grader
 	// and in the server, which inherits the raised limit.
 	fdLimit := raiseFdLimit()
-	e := &env{addr: cfg.addr, out: out, oneRequest: st.oneRequest, fdLimit: fdLimit}
+	e := &env{addr: cfg.addr, out: out, stage: st.id, oneRequest: st.oneRequest, fdLimit: fdLimit}
 	if cfg.addr == "" {
 		tmp, err := os.MkdirTemp("", "grade-")
 		if err != nil {
@@ -280,10 +280,10 @@ func grade(cfg config, out, errw io.Writer) int {
 // finish prints the report of the failed check c and returns exitFail.
 func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	out := e.out
-	if f.kind != kindExited && e.proc != nil && (f.kind != kindMismatch || e.proc.exited()) {
+	if f.kind != kindExited && e.proc != nil && !c.endsProcess && (f.kind != kindMismatch || e.proc.exited()) {
 		// A connection that failed because the server died is
 		// reported as the death, with its log, not as the socket error
-		// it caused.
+		// it caused (unless the check itself ends the server).
 		// After a timeout or a descriptor count the server had
 		// seconds to die; after a reset or a refusal it may be dying
 		// now.
@@ -380,6 +380,7 @@ type env struct {
 	out   io.Writer   // the report
 	repro reproTarget // for the reproducing commands
 	convs []*conv     // the connections of the running check
+	stage string      // the id of the stage graded
 	// oneRequest: the stage answers one request per connection and
 	// closes (02); later stages may keep a connection open.
 	oneRequest bool
