@@ -77,6 +77,42 @@ func TestPartialWriteLoses(t *testing.T) {
 	}
 }
 
+// TestWrongModelsFail: servers that get their stage's model wrong fail
+// the check made for that mistake, with its hint. Their reports hold
+// counts that depend on the kernel's buffers (how many bytes or
+// responses got through), so these are not golden tests.
+func TestWrongModelsFail(t *testing.T) {
+	root := needGo(t)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		check string // the check that must fail
+		hint  string // a part of its hint
+	}{
+		// A loop that writes a response until it is all written stops
+		// for a client that does not read.
+		{"blocking-write", []string{"-dir", "shared/cmd/grade/testdata/stall04", "04", "-block-body=false"},
+			"slow/client-never-reads", "does your loop block in write(2)?"},
+		// select(2) cannot hold 2,000 connections.
+		{"select-at-05", []string{"-dir", "04-select", "05"},
+			"idle/2000-connections", "FD_SETSIZE"},
+		// An edge-triggered loop that reads once per event leaves the
+		// rest of a burst in the socket.
+		{"edge-one-read", []string{"-dir", "shared/cmd/grade/testdata/edge06", "06"},
+			"edge/pipelined-burst", "read until read(2) says EAGAIN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errw bytes.Buffer
+			code := realMain(tc.args, &out, &errw, root)
+			report := out.String()
+			if code != exitFail || !strings.Contains(report, "FAIL "+tc.check+"\n") || !strings.Contains(report, tc.hint) {
+				t.Errorf("exit status %d; want 1, FAIL %s and a hint with %q:\n%s%s", code, tc.check, tc.hint, report, errw.String())
+			}
+		})
+	}
+}
+
 // TestAddr grades a server the grader did not start (-addr): a correct
 // echo server in this test passes, and the check that needs the process
 // is skipped, saying why.

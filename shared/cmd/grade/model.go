@@ -335,7 +335,12 @@ func checkIdle(e *env) *failure {
 			f.kind = kindOther
 		}
 		if errors.Is(err, hold.ErrCloses) {
-			f.hint = "the server closed each connection after its response: from 03 on a connection stays open for the next request (keep-alive, RFC 9112 section 9.3)."
+			f.kind = kindMismatch
+			if len(held) == 0 {
+				f.hint = "the server closed each connection after its response: from 03 on a connection stays open for the next request (keep-alive, RFC 9112 section 9.3)."
+			} else {
+				f.hint = fmt.Sprintf("the server held %d connections, then closed the next after its response: does it use select(2), whose fd_set stops at descriptor 1023 (FD_SETSIZE)? poll(2) and epoll(7) take any number of descriptors.", len(held))
+			}
 		}
 		return f
 	}

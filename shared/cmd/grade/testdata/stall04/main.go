@@ -1,10 +1,12 @@
-// Command stall04 is a broken server for the grader's golden tests: one
-// poll(2) loop that reads request heads without blocking, as it should,
-// but once a head is complete reads the rest of its body with blocking
-// reads, in the loop. A client that sends half a head holds nobody up; a
+// Command stall04 is a broken server for the grader's tests: one poll(2)
+// loop that reads request heads without blocking, as it should, but
+// once a head is complete reads the rest of its body with blocking
+// reads, in the loop: a client that sends half a head holds nobody up; a
 // client that sends half a body stalls every connection until it sends
 // the rest. It passes stage 03's checks and fails stage 04's
-// slow/trickling-client.
+// slow/trickling-client. With -block-body=false it waits for a body as
+// it waits for a head, but its writes still wait, in the loop, until a
+// response is all written: then it fails slow/client-never-reads.
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8888", "where to listen")
+	flag.BoolVar(&blockBody, "block-body", true, "read the rest of a body with blocking reads (false: wait for it in the loop)")
 	flag.Parse()
 	lfd, err := sock.Listen(*addr)
 	if err != nil {
@@ -84,6 +87,9 @@ func main() {
 	unix.Close(lfd)
 }
 
+// blockBody is -block-body.
+var blockBody bool
+
 // serve answers every complete request in in and returns what is left,
 // and whether the connection stays open.
 func serve(fd int, in []byte) ([]byte, bool) {
@@ -107,6 +113,9 @@ func serve(fd int, in []byte) ([]byte, bool) {
 			}
 		}
 		body := in[end+4:]
+		if len(body) < length && !blockBody {
+			return in, true // the body is not all here yet
+		}
 		if len(body) < length {
 			// BUG: waits for the rest of this body, and every other
 			// connection waits with it.
@@ -134,7 +143,9 @@ func serve(fd int, in []byte) ([]byte, bool) {
 	}
 }
 
-// write sends a response with a blocking loop over write(2).
+// write sends a response, waiting in the loop (poll on this socket
+// alone) whenever the socket is full: a client that does not read stops
+// every other.
 func write(fd int, status, body string, close bool) {
 	conn := ""
 	if close {
