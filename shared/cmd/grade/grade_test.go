@@ -216,13 +216,14 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// The "Your turn" sections of chapters 01 and 02 show the grader's report
+// The "Your turn" sections of chapters 01 to 03 show the grader's report
 // on the untouched skeleton; it must be the report the golden test pins,
 // so a change of the grader's wording cannot leave the chapter stale.
 func TestChaptersShowTheSkeletonReport(t *testing.T) {
 	for _, tc := range []struct{ doc, stage string }{
 		{"01-echo.md", "01"},
 		{"02-simple-wsgi.md", "02"},
+		{"03-fork.md", "03"},
 	} {
 		b, err := os.ReadFile(filepath.Join("../../../docs", tc.doc))
 		if err != nil {

@@ -8,10 +8,13 @@
 //	go run ./shared/cmd/grade -v 02       # shows every exchange, passed ones too
 //	go run ./shared/cmd/grade -dir 01-echo 01            # grades the stage itself (the solution)
 //	go run ./shared/cmd/grade -addr 127.0.0.1:8888 02    # a server you started, in any language
+//	go run ./shared/cmd/grade -dir 06-epoll 06 -edge      # flags after the stage go to the server
 //
 // A stage's checks are its own and every earlier stage's that still
 // apply: 01's echo checks apply to 01 only (02 on speak HTTP), 02's HTTP
-// checks to 02 and every later stage.
+// checks to 02 and every later stage, 03's concurrency check to 03 and
+// later, and so on. A stage whose exercise is not written yet (see
+// stages.go) is graded with -dir or -addr only.
 //
 // Stage 01 (a TCP echo server): a line comes back; 8 MiB sent in
 // pieces comes back whole (the server must write everything each read
@@ -29,7 +32,39 @@
 // connections; SIGTERM lets the request in flight finish. These checks
 // apply to every later stage too, except that from 03 on a server may
 // keep the connection open after a response (it must still close after
-// a 400); the real stages 03 to 06 pass them.
+// a 400); the real stages 03 to 06 pass them. From 02 on the
+// descriptor check makes 500 connections.
+//
+// Stage 03 (a process per connection): one connection is held in the
+// middle of its request (half a head, which the server has read) while
+// another must be answered first; a server that serves one connection
+// at a time cannot, whatever its listen queue holds, because the first
+// is completed only after the second is answered (this check applies
+// from 03 on). Children that exit are reaped: no zombie is left after
+// the connections. The descriptor count and the wait for an idle server
+// look at the whole process tree (the server is started as the leader
+// of a session of its own, which its children share), and after SIGTERM
+// no child may outlive the server; the grader kills the whole session
+// when it is done, or interrupted.
+//
+// Stage 04 (one select loop), and 05 and 06: a client that sends its
+// request in three pieces (half a head; the rest and half a body; the
+// rest) does not delay another client between its pieces; a client
+// that sends POST /echo with 8 MiB and never reads does not stop another
+// client (the grader waits until the server's end of that connection
+// holds bytes the client's full window will not take).
+//
+// Stage 05 (poll) and 06: 2,000 idle keep-alive connections, each after
+// one answered request (lbws/shared/hold), are held while another
+// client is answered, and the first and the last are still served.
+// The grader raises its own descriptor limit to the hard limit, which
+// a server it starts inherits, and says so if that is too low.
+//
+// Stage 06 (epoll): 100 pipelined GETs in one write, about 95 KiB with
+// a padding header, more than one 64 KiB read yet within the kernel's
+// first receive window, are all answered, in order: an edge-triggered
+// loop that stops reading before EAGAIN waits for an event that never
+// comes.
 //
 // The grader builds the program with "go build" into a temporary
 // directory and starts it with "-addr 127.0.0.1:0"; the program prints
@@ -54,8 +89,8 @@
 // Every check is bounded in time (a read waits at most 5 s) and
 // deterministic: where a check must know that the server has read what
 // was sent (a request split in two), it waits for the kernel's receive
-// queue of the server's socket to drain (/proc/net/tcp), not for a
-// guessed time.
+// queue of the server's socket to drain (sock_diag, or /proc/net/tcp),
+// not for a guessed time.
 package main
 
 import (
