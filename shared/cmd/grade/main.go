@@ -221,7 +221,8 @@ func grade(cfg config, out, errw io.Writer) int {
 			fmt.Fprintf(errw, "grade: %v\n", err)
 			return exitUsage
 		}
-		defer os.RemoveAll(tmp)
+		running.addDir(tmp)
+		defer running.removeDir(tmp)
 		if _, err := os.Stat(filepath.Join(cfg.root, cfg.dir)); err != nil {
 			fmt.Fprintf(errw, "grade: %s: no such directory (-dir is relative to the repository root; run the grader from there)\n", cfg.dir)
 			return exitUsage

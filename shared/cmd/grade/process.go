@@ -181,12 +181,29 @@ func (p *process) killOrphans() {
 // that an interrupted grader (Ctrl-C) can kill them on its way out: the
 // server is in a session of its own, which the terminal's Ctrl-C does
 // not reach.
-var running = &servers{m: map[*process]bool{}}
+var running = &servers{m: map[*process]bool{}, dirs: map[string]bool{}}
 
-// servers is a set of running servers.
+// servers is a set of running servers, and the temporary directories
+// their binaries are in.
 type servers struct {
-	mu sync.Mutex
-	m  map[*process]bool
+	mu   sync.Mutex
+	m    map[*process]bool
+	dirs map[string]bool
+}
+
+// addDir records a temporary directory to remove on the way out.
+func (s *servers) addDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dirs[dir] = true
+}
+
+// removeDir removes dir and forgets it.
+func (s *servers) removeDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.dirs, dir)
+	os.RemoveAll(dir)
 }
 
 // add records p as running.
@@ -203,12 +220,16 @@ func (s *servers) remove(p *process) {
 	delete(s.m, p)
 }
 
-// killAll kills every running server and its children.
+// killAll kills every running server and its children, and removes
+// the temporary directories.
 func (s *servers) killAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p := range s.m {
 		p.killTree()
+	}
+	for dir := range s.dirs {
+		os.RemoveAll(dir)
 	}
 }
 
