@@ -7,7 +7,8 @@
 // TODO(you) markers in server.go, accept.go, accept4_linux.go (on macOS
 // accept4_other.go) and conn.go. hints.md has hints for each, from a
 // nudge to nearly the code; ../ (the stage) is a finished solution, and
-// `diff -r 04-select/exercise 04-select` shows what is left to write.
+// `diff 04-select/exercise/conn.go 04-select/conn.go` (and the other
+// files) shows what is left to write.
 //
 // Run it and grade it from the repository root:
 //
