@@ -64,7 +64,7 @@ func (s *server) accept() error {
 		// the interest list for what it wants (EPOLL_CTL_ADD, through
 		// s.ctl), and record that Want in its Watched, which watch
 		// compares with.
-		s.reached(todo("accept: register the new connection", "accept.go"))
+		s.reached(todo("accept: registration", "accept.go"))
 	}
 	return nil
 }
