@@ -37,8 +37,9 @@ var goldenCases = []struct {
 	{"skeleton03", []string{"03"}, exitFail},
 	{"stage03", []string{"-dir", "03-fork", "03"}, exitPass},
 	{"sequential03", []string{"-dir", "shared/cmd/grade/testdata/sequential03", "03"}, exitFail},
-	// Stages 04 to 06 have no exercise yet: -dir grades the stage
-	// itself, and a broken server, with the stage's checks.
+	{"skeleton04", []string{"04"}, exitFail},
+	{"skeleton05", []string{"05"}, exitFail},
+	{"skeleton06", []string{"06"}, exitFail},
 	{"stall04", []string{"-dir", "shared/cmd/grade/testdata/stall04", "04"}, exitFail},
 	{"stage04", []string{"-dir", "04-select", "04"}, exitPass},
 	{"stage05", []string{"-dir", "05-poll", "05"}, exitPass},
@@ -216,7 +217,7 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// The "Your turn" sections of chapters 01 to 03 show the grader's report
+// The "Your turn" sections of chapters 01 to 06 show the grader's report
 // on the untouched skeleton; it must be the report the golden test pins,
 // so a change of the grader's wording cannot leave the chapter stale.
 func TestChaptersShowTheSkeletonReport(t *testing.T) {
@@ -224,6 +225,9 @@ func TestChaptersShowTheSkeletonReport(t *testing.T) {
 		{"01-echo.md", "01"},
 		{"02-simple-wsgi.md", "02"},
 		{"03-fork.md", "03"},
+		{"04-select.md", "04"},
+		{"05-poll.md", "05"},
+		{"06-epoll.md", "06"},
 	} {
 		b, err := os.ReadFile(filepath.Join("../../../docs", tc.doc))
 		if err != nil {
