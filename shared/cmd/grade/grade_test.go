@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the reports of this run")
 
 // goldenCases are the programs the golden tests grade: each untouched
-// skeleton (its first failure), the naive servers of chapters 01 and 02,
+// skeleton (its first failure), the naive servers of chapters 01 to 06,
 // the broken servers in testdata, and the real stages (which pass every
 // check of their stage, 06 level- and edge-triggered).
 var goldenCases = []struct {
@@ -37,6 +37,10 @@ var goldenCases = []struct {
 	{"skeleton03", []string{"03"}, exitFail},
 	{"stage03", []string{"-dir", "03-fork", "03"}, exitPass},
 	{"sequential03", []string{"-dir", "shared/cmd/grade/testdata/sequential03", "03"}, exitFail},
+	{"minimal03", []string{"-dir", "03-fork/minimal", "03"}, exitFail},
+	{"minimal04", []string{"-dir", "04-select/minimal", "04"}, exitFail},
+	{"minimal05", []string{"-dir", "05-poll/minimal", "05"}, exitFail},
+	{"minimal06", []string{"-dir", "06-epoll/minimal", "06"}, exitFail},
 	{"skeleton04", []string{"04"}, exitFail},
 	{"skeleton05", []string{"05"}, exitFail},
 	{"skeleton06", []string{"06"}, exitFail},
