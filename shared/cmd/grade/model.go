@@ -42,7 +42,7 @@ const (
 func modelChecks() []check {
 	return []check{
 		{
-			name: "concurrency/held-mid-request", from: "03",
+			name: "parallel/held-mid-request", from: "03",
 			why: "a server that serves one connection at a time makes every client wait for the slowest: while one client is still sending its request, another must be answered",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("(printf 'GET /hello HTTP/1.1\\r\\nHo'; sleep 10) | nc %s %s &   # conn 1: half a head, then silence\n"+
