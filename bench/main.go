@@ -22,8 +22,9 @@
 // connections, over the delay): the stages 02-simple-wsgi, 03-fork (and
 // 03-fork-prefork8), 04-select (and 04-select-inline, -workers 0: the app
 // inside the loop, as in the article), 05-poll, 06-epoll (and
-// 06-epoll-inline, 06-epoll-loops1), each built from its directory into a
-// temporary directory and started with -addr 127.0.0.1:PORT -delay D; a
+// 06-epoll-inline, 06-epoll-loops1), 07-io-uring (and 07-io-uring-inline),
+// each built from its directory into a temporary directory and started
+// with -addr 127.0.0.1:PORT -delay D; a
 // stage whose directory does not exist yet, or lacks a variant's flag, is
 // a "not built yet" row. Any other NN-name directory with a main package
 // runs with an unknown model. The peers: nethttp (Go's net/http serving

@@ -120,6 +120,9 @@ func declaredStages(cores int) []Target {
 			"-workers 0: the app runs inside each loop", []string{"-workers", "0"}, "the c10k row of 06-epoll holds for it"),
 		withGroups(variant("06-epoll", "loops1", perConn("one epoll loop, app in a worker pool"),
 			"-loops 1: one event loop", []string{"-loops", "1"}, "the c10k row of 06-epoll holds for it"), "overhead"),
+		stage("07-io-uring", perConn("one io_uring loop, app in a worker pool"), ""),
+		variant("07-io-uring", "inline", Model{Says: "app inside the io_uring loop", Concurrency: 1},
+			"-workers 0: the app runs inside the loop", []string{"-workers", "0"}, "the c10k row of 07-io-uring holds for it"),
 	}
 }
 

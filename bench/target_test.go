@@ -53,7 +53,7 @@ func TestStageTargets(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, root, "02-simple-wsgi/main.go", "package main\n")
 	writeFile(t, root, "04-select/main.go", "package main\n")
-	writeFile(t, root, "07-future/main.go", "package main\n")
+	writeFile(t, root, "08-future/main.go", "package main\n")
 	got, err := stageTargets(root)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,9 @@ func TestStageTargets(t *testing.T) {
 		{"06-epoll", "./06-epoll", "", "not built yet: no 06-epoll directory with a main package"},
 		{"06-epoll-inline", "./06-epoll", "-workers 0", "not built yet: no 06-epoll directory with a main package"},
 		{"06-epoll-loops1", "./06-epoll", "-loops 1", "not built yet: no 06-epoll directory with a main package"},
-		{"07-future", "./07-future", "", ""},
+		{"07-io-uring", "./07-io-uring", "", "not built yet: no 07-io-uring directory with a main package"},
+		{"07-io-uring-inline", "./07-io-uring", "-workers 0", "not built yet: no 07-io-uring directory with a main package"},
+		{"08-future", "./08-future", "", ""},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
