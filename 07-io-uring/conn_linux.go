@@ -73,6 +73,7 @@ func (s *server) received(u *uconn, res int32) {
 	}
 	switch {
 	case res > 0:
+		s.flushBeforeApp()
 		u.c.Received(buf[:res])
 	case res == 0:
 		u.c.ReceivedEOF()
@@ -84,6 +85,21 @@ func (s *server) received(u *uconn, res int32) {
 }
 
 // !-recv
+
+// flushBeforeApp hands the kernel the submissions queued so far, when
+// the app runs inline: Received may run it in the loop for as long as it
+// takes, and the responses made earlier in this batch of completions
+// must not wait behind it in the submission ring (04-06 write each
+// response in the turn it was made). With workers nothing runs long in
+// the loop, and the submissions go at the next turn's io_uring_enter.
+func (s *server) flushBeforeApp() {
+	if !s.inline || !s.ring.pending() {
+		return
+	}
+	if err := s.ring.enter(false, 0); err != nil && s.err == nil {
+		s.err = err
+	}
+}
 
 // !+send
 

@@ -43,6 +43,7 @@ type server struct {
 	waking    bool // a READ of the eventfd is in flight
 	inflight  int  // operations submitted and not yet completed: the ring closes at 0
 	draining  bool // at the end: completions are only counted
+	inline    bool // the app runs in the loop (-workers 0), inside Received
 	err       error
 }
 
@@ -188,7 +189,8 @@ func newServer(lfd int, cfg loop.Config) (*server, error) {
 	if lg == nil {
 		lg = log.New(io.Discard, "", 0)
 	}
-	return &server{loop: l, log: lg, ring: r, lfd: lfd}, nil
+	inline := cfg.Workers == 0 && cfg.Pool == nil
+	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline}, nil
 }
 
 // !+turn

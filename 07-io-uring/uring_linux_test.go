@@ -15,6 +15,8 @@ import (
 	"time"
 	"unsafe"
 
+	"lbws/shared/apps"
+	"lbws/shared/gateway"
 	"lbws/shared/loop"
 	"lbws/shared/loop/looptest"
 )
@@ -259,4 +261,89 @@ func TestHolds2000IdleConnections(t *testing.T) {
 		return ask(i)
 	})
 	each(ask)
+}
+
+// Inline, an app runs inside the loop while it takes a batch of
+// completions: the responses made earlier in the batch must reach the
+// kernel before it, as 04-06 write each response in the turn it was
+// made, not wait in the submission ring until the batch ends (at the
+// article's 200 ms per app and 1,000 clients, that was minutes: wrk saw
+// no response at all). Two requests are queued while a third app holds
+// the loop, so their completions come in one batch; whichever of their
+// apps runs second waits until the client has had the first one's
+// response.
+func TestInlineResponseNotHeldBehindTheNextApp(t *testing.T) {
+	var (
+		blocked  = make(chan struct{})
+		release  = make(chan struct{})
+		answered = make(chan struct{}) // closed when the client has a response to an /order request
+		once     sync.Once
+		mu       sync.Mutex
+		ran      int
+		waited   = make(chan bool, 1)
+	)
+	app := func(env *gateway.Environ, start gateway.StartResponse) gateway.Body {
+		switch env.PathInfo {
+		case "/block":
+			close(blocked)
+			<-release
+		case "/order":
+			mu.Lock()
+			ran++
+			second := ran == 2
+			mu.Unlock()
+			if second {
+				select {
+				case <-answered:
+					waited <- true
+				case <-time.After(5 * time.Second):
+					waited <- false
+				}
+			}
+		}
+		return apps.Hello(0)(env, start)
+	}
+	ts := start(t, loop.Config{App: app, Workers: 0})
+	c1, c2, c0 := ts.Dial(t), ts.Dial(t), ts.Dial(t)
+	r1, r2, r0 := bufio.NewReader(c1), bufio.NewReader(c2), bufio.NewReader(c0)
+	for _, c := range []struct {
+		conn net.Conn
+		r    *bufio.Reader
+	}{{c1, r1}, {c2, r2}} {
+		if resp := looptest.Get(t, c.conn, c.r); resp.StatusCode != 200 {
+			t.Fatalf("warm-up: %d", resp.StatusCode)
+		}
+	}
+	io.WriteString(c0, "GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
+	select {
+	case <-blocked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("/block did not reach its app within 5s")
+	}
+	order := "GET /order HTTP/1.1\r\nHost: t\r\n\r\n"
+	io.WriteString(c1, order)
+	io.WriteString(c2, order)
+	got := make(chan error, 2)
+	for _, r := range []*bufio.Reader{r1, r2} {
+		go func() {
+			resp, err := http.ReadResponse(r, nil)
+			if err == nil {
+				resp.Body.Close()
+				once.Do(func() { close(answered) })
+			}
+			got <- err
+		}()
+	}
+	close(release)
+	if resp, err := http.ReadResponse(r0, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/block: %v", err)
+	}
+	for range 2 {
+		if err := <-got; err != nil {
+			t.Fatalf("/order: %v", err)
+		}
+	}
+	if !<-waited {
+		t.Error("the second /order app ran 5s without the client having the first one's response: it waited in the submission ring")
+	}
 }
