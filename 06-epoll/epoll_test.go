@@ -125,64 +125,7 @@ func TestLoops2ShareThePort(t *testing.T) {
 // epoll holds 5,000 concurrent idle keep-alive connections, and each
 // still answers a second request afterwards.
 func TestHolds5000IdleConnections(t *testing.T) {
-	const n = 5000
-	looptest.RaiseNoFile(t, 2*n+200) // both ends live in this process
-	ts := start(t, loop.Config{Workers: 64})
-	conns := make([]net.Conn, n)
-	readers := make([]*bufio.Reader, n)
-	t.Cleanup(func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	})
-	each := func(f func(i int) error) {
-		t.Helper()
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		sem := make(chan struct{}, 64)
-		for i := range conns {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				if err := f(i); err != nil {
-					errs <- fmt.Errorf("connection %d: %w", i, err)
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-	}
-	ask := func(i int) error {
-		c := conns[i]
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := io.WriteString(c, looptest.GetHello); err != nil {
-			return err
-		}
-		resp, err := http.ReadResponse(readers[i], nil)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		if resp.StatusCode != 200 || resp.Close {
-			return fmt.Errorf("status %d, close %v; want 200 and keep-alive", resp.StatusCode, resp.Close)
-		}
-		return nil
-	}
-	each(func(i int) error {
-		c, err := net.Dial("tcp", ts.Addr)
-		if err != nil {
-			return err
-		}
-		conns[i], readers[i] = c, bufio.NewReader(c)
-		return ask(i)
-	})
-	time.Sleep(500 * time.Millisecond) // all idle at once
-	each(ask)
+	looptest.HoldsIdle(t, start, loop.Config{Workers: 64}, 5000)
 }
 
 // A client sending its head one byte a second gets 408 while others are

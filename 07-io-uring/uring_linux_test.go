@@ -204,63 +204,7 @@ func reuseConn(addr string, id int) error {
 // Many idle keep-alive connections each hold a recv in flight; all are
 // answered again afterwards.
 func TestHolds2000IdleConnections(t *testing.T) {
-	const n = 2000
-	looptest.RaiseNoFile(t, 2*n+200) // both ends live in this process
-	ts := start(t, loop.Config{Workers: 64})
-	conns := make([]net.Conn, n)
-	readers := make([]*bufio.Reader, n)
-	t.Cleanup(func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	})
-	each := func(f func(i int) error) {
-		t.Helper()
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		sem := make(chan struct{}, 64)
-		for i := range conns {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				if err := f(i); err != nil {
-					errs <- fmt.Errorf("connection %d: %w", i, err)
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-	}
-	ask := func(i int) error {
-		c := conns[i]
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := io.WriteString(c, looptest.GetHello); err != nil {
-			return err
-		}
-		resp, err := http.ReadResponse(readers[i], nil)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		if resp.StatusCode != 200 || resp.Close {
-			return fmt.Errorf("status %d, close %v; want 200 and keep-alive", resp.StatusCode, resp.Close)
-		}
-		return nil
-	}
-	each(func(i int) error {
-		c, err := net.Dial("tcp", ts.Addr)
-		if err != nil {
-			return err
-		}
-		conns[i], readers[i] = c, bufio.NewReader(c)
-		return ask(i)
-	})
-	each(ask)
+	looptest.HoldsIdle(t, start, loop.Config{Workers: 64}, 2000)
 }
 
 // Inline, an app runs inside the loop while it takes a batch of

@@ -28,6 +28,7 @@ import (
 	"lbws/shared/apps"
 	"lbws/shared/conformance"
 	"lbws/shared/gateway"
+	"lbws/shared/hold"
 	"lbws/shared/loop"
 	"lbws/shared/stage/stagetest"
 )
@@ -708,5 +709,38 @@ func SlowBodiesHoldNoWorker(t *testing.T, start StartFunc) {
 		if resp.StatusCode != 200 || err != nil || string(got) != string(body) {
 			t.Errorf("upload %d: %d, %d bytes back (%v); want 200 and the %d bytes sent", i, resp.StatusCode, len(got), err, size)
 		}
+	}
+}
+
+// HoldsIdle checks that the stage holds n idle keep-alive connections at
+// once, each opened with one answered GET /hello (64 at a time, through
+// lbws/shared/hold), and that each answers a second request once all are
+// idle.
+func HoldsIdle(t *testing.T, start StartFunc, base loop.Config, n int) {
+	RaiseNoFile(t, uint64(2*n+200)) // both ends live in this process
+	ts := start(t, base)
+	cl := hold.Client{Addr: ts.Addr, Path: "/hello", Parallel: 64}
+	held, err := cl.Open(t.Context(), n)
+	defer hold.CloseAll(held)
+	if err != nil {
+		t.Fatalf("held %d of %d: %v", len(held), n, err)
+	}
+	time.Sleep(500 * time.Millisecond) // all idle at once
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 64)
+	for i, c := range held {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := cl.Get(c); err != nil {
+				errs <- fmt.Errorf("connection %d, second request: %w", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
