@@ -23,12 +23,23 @@ const acceptBatch = 64
 func (s *server) accept() error {
 	// TODO(you): up to acceptBatch times, while s.accepting(): take the
 	// next connection with accept4(s.lfd). EAGAIN: the queue is empty,
-	// return nil. Another error: sock.RetryAfter(err) says what to do
-	// (the given part, in hints.md: a client gone while queued is
-	// skipped, out of descriptors pauses accepting; otherwise the
-	// listening socket failed: return it). A new descriptor goes through
-	// fit (given, fdset.go): if it does not fit, s.hold it and return;
-	// else s.open the one fit returns, with sock.AddrString(sa).
+	// return nil.
+	// Another error: sock.RetryAfter(err) says what to do; this part is
+	// given, write it as it is:
+	//
+	//	pause, retry := sock.RetryAfter(err)
+	//	if !retry { // the listening socket failed
+	//		return fmt.Errorf("accept: %w", err)
+	//	}
+	//	if pause > 0 { // out of descriptors: pause accepting
+	//		s.log.Printf("accept: %v: pausing for %v", err, pause)
+	//		s.paused = time.Now().Add(pause)
+	//	}
+	//	continue // a client gone while it was queued: skip it
+	//
+	// A new descriptor goes through fit (given, fdset.go): if it does
+	// not fit, s.hold it and return; else s.open the one fit returns,
+	// with sock.AddrString(sa).
 	return todo("accept", "accept.go")
 }
 

@@ -7,9 +7,9 @@
 // at the TODO(you) markers in server.go, accept.go, accept4_linux.go (on
 // macOS accept4_other.go) and conn.go. It is chapter 04's exercise with
 // poll in place of select; if you wrote 04, most of it carries over.
-// hints.md has hints for each, from a nudge to nearly the code; ../ (the
-// stage) is a finished solution, and `diff 05-poll/exercise/conn.go
-// 05-poll/conn.go` (and the other files) shows what is left to write.
+// hints.md has hints for each TODO, from a nudge to nearly the code.
+// ../ (the stage) is a finished solution: compare yours with it once
+// the grader passes, not before.
 //
 // Run it and grade it from the repository root:
 //

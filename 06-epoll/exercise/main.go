@@ -14,9 +14,8 @@
 // a connection (conn.go), accepting (accept.go), the eventfd the workers
 // wake the loop with (waker_linux.go) and the SO_REUSEPORT loops
 // (loops.go). hints.md has hints for each TODO, from a nudge to nearly
-// the code; ../ (the stage) is a finished solution, and `diff
-// 06-epoll/exercise/server.go 06-epoll/server.go` (and the other files)
-// shows what is left to write.
+// the code. ../ (the stage) is a finished solution: compare yours with
+// it once the grader passes, not before.
 //
 // Run it and grade it from the repository root (Linux only; on macOS it
 // builds and says so, as the stage does):
