@@ -23,9 +23,11 @@ func todo(fn string) error {
 // at once (SO_REUSEADDR), binds it to ap and turns it into a listening
 // queue. It returns the socket's descriptor.
 func listen(ap netip.AddrPort) (int, error) {
-	// TODO(you): socket(2), setsockopt(2) SO_REUSEADDR, bind(2),
-	// listen(2), with golang.org/x/sys/unix. Close the socket if a
-	// later step fails.
+	// TODO(you): socket(2) with SOCK_CLOEXEC, setsockopt(2)
+	// SO_REUSEADDR, bind(2), listen(2) with a backlog of sock.Backlog,
+	// with golang.org/x/sys/unix (add it to this file's imports, and
+	// lbws/shared/sock for the backlog). Close the socket if a later
+	// step fails.
 	return -1, todo("listen")
 }
 
@@ -33,8 +35,8 @@ func listen(ap netip.AddrPort) (int, error) {
 // returns its descriptor. A signal that interrupts the wait (EINTR) is
 // not an error: it waits again.
 func accept(lfd int) (int, error) {
-	// TODO(you): accept(2), retried on EINTR; set close-on-exec on the
-	// new descriptor.
+	// TODO(you): accept4(2) with SOCK_CLOEXEC (close-on-exec set on the
+	// new descriptor in the same call), retried on EINTR.
 	return -1, todo("accept")
 }
 

@@ -15,6 +15,12 @@
 //
 //	-addr host:port    where to listen (IPv4; default 127.0.0.1:8888; port 0 picks one)
 //
+// Not here: the stage's deadlines (-idle-timeout, -write-timeout). They
+// are socket options (SO_RCVTIMEO, SO_SNDTIMEO) that shared/sock sets on
+// its connections, not the calls this exercise is about, and the grader
+// does not check them; so a client that connects and stays silent holds
+// this server until it leaves (see "Your turn" in docs/01-echo.md).
+//
 // What is given: the flags, the first line of output (the grader reads
 // the address from it), and serve, the loop that takes one connection at
 // a time, echoes it and closes it. Ctrl-C (SIGINT) or SIGTERM ends the
