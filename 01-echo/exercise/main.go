@@ -2,8 +2,8 @@
 // docs/01-echo.md, written by you. It compiles as given and does nothing
 // useful yet: the system calls that make a server socket, take a
 // connection and move its bytes are yours to write, in echo.go, at the
-// TODO(you) markers. hints.md has hints for each, from a nudge to nearly
-// the code; ../ (the stage) is a finished solution.
+// TODO(you) markers. hints.md has hints for each, from a nudge to the
+// stage's own code; ../ (the stage) is a finished solution.
 //
 // Run it and grade it from the repository root:
 //

@@ -3,8 +3,8 @@
 // serves nothing yet: the accept loop and the exchange on each
 // connection (read one request, run the app through the gateway, answer,
 // close) are yours to write, in serve.go, at the TODO(you) markers.
-// hints.md has hints for each, from a nudge to nearly the code; ../ (the
-// stage) is a finished solution.
+// hints.md has hints for each, from a nudge to the stage's own code; ../
+// (the stage) is a finished solution.
 //
 // Run it and grade it from the repository root:
 //
@@ -13,12 +13,17 @@
 //	go run ./shared/cmd/grade 02              # builds, starts and checks it
 //
 // It takes the stage's flags (-addr, -delay, -header-timeout,
-// -body-timeout, -write-timeout, -shutdown, -v; see -h). What is given:
-// the flags, the listening socket (chapter 01's calls, in shared/sock),
-// the first line of output (the grader reads the address from it), the
-// application (apps.Mux: /hello, /echo, /environ), and the shutdown: at
-// SIGINT or SIGTERM the listener is closed, which ends your accept loop
-// with sock.ErrClosed once the connection in progress is done.
+// -body-timeout, -write-timeout, -shutdown, -v; see -h). The three
+// timeouts reach your exchange as s.cfg.HeaderTimeout, BodyTimeout and
+// WriteTimeout: the head and the body must arrive in time (else 408),
+// and the response must be written in time. -body-buffer is accepted
+// and ignored: the exercise reads the whole body before the app runs.
+// What is given: the flags, the listening socket (chapter 01's calls, in
+// shared/sock), the first line of output (the grader reads the address
+// from it), the application (apps.Mux: /hello, /echo, /environ), and the
+// shutdown: at SIGINT or SIGTERM the listener is closed, which ends your
+// accept loop with sock.ErrClosed once the connection in progress is
+// done.
 package main
 
 import (

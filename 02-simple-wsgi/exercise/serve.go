@@ -89,11 +89,15 @@ func (s *server) acceptLoop() error {
 // closes gently (see linger). It returns an error that ended the
 // exchange early, for the log; the caller closes c.
 func (s *server) exchange(c *sock.Conn) error {
-	// TODO(you): read one request head with an http1.Reader on c (an
-	// *http1.Error is a request to refuse: write
-	// http1.ErrorResponse(status, reason)); read its whole body; run
-	// s.gw.ServeWith with gateway.ExchangeOptions{Close: true}; linger.
-	// Bound the waits with s.cfg.HeaderTimeout and s.cfg.BodyTimeout.
+	// TODO(you): read one request head with an http1.Reader on c, by
+	// s.cfg.HeaderTimeout (c.SetReadDeadline); read its whole body, by
+	// s.cfg.BodyTimeout. A head or body that fails is refused, as the
+	// stage does: an *http1.Error with its status, a timeout
+	// (os.ErrDeadlineExceeded) with 408 (RFC 9110 section 15.5.9):
+	// write http1.ErrorResponse(status, reason), then linger. Run
+	// s.gw.ServeWith with gateway.ExchangeOptions{Close: true}, its
+	// writes by s.cfg.WriteTimeout (c.SetWriteDeadline, as before a
+	// refusal); linger.
 	return todo("exchange")
 }
 
