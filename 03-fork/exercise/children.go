@@ -79,7 +79,9 @@ func (k *children) reapAll() error {
 	// TODO(you): loop on syscall.Wait4(-1, &status, syscall.WNOHANG, nil)
 	// until it says no finished child is left: a pid of 0 (children
 	// still running) or ECHILD (no children at all); EINTR: again. Hold
-	// k.mu while you change k.live.
+	// k.mu while you change k.live. Log a child that did not exit 0 in
+	// words ("exited 1", "killed by signal killed"), not as the number
+	// a WaitStatus is.
 	return todo("reapAll", "children.go")
 }
 

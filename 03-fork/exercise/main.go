@@ -4,9 +4,9 @@
 // program again, with the connection as file descriptor 3), serving
 // descriptor 3 in the child, and reaping the children that exit (SIGCHLD,
 // wait4) are yours to write, at the TODO(you) markers in children.go and
-// child.go. hints.md has hints for each, from a nudge to nearly the
-// code; ../ (the stage) is a finished solution, with more (a bound on
-// the children, -prefork, a pipe that tells children their parent is
+// child.go. hints.md has hints for each, from a nudge to the stage's
+// own code; ../ (the stage) is a finished solution, with more (a bound
+// on the children, -prefork, a pipe that tells children their parent is
 // gone).
 //
 // Run it and grade it from the repository root:
@@ -23,7 +23,9 @@
 // nobody else), and the shutdown: at SIGINT or SIGTERM the parent stops
 // accepting and sends SIGTERM to every child it has not reaped, each
 // child finishes the request in progress and exits, and the parent waits
-// for them (for up to -shutdown) before it exits.
+// for them (for up to -shutdown) before it exits. (The stage's children
+// ignore SIGTERM: its parent closes a pipe they watch instead; see "Your
+// turn" in docs/03-fork.md.)
 package main
 
 import (
