@@ -17,7 +17,8 @@ import (
 // armAccept keeps one ACCEPT in flight while the loop accepts: the
 // kernel completes it with the next connection's descriptor. Each turn
 // re-arms it, so connections arriving together are accepted one per
-// turn (a multishot ACCEPT, a later step, would take them all).
+// turn (with -multishot, one ACCEPT takes them all: see
+// armMultishotAccept).
 func (s *server) armAccept() {
 	if s.accepting || !s.acceptOK() {
 		return
@@ -26,11 +27,16 @@ func (s *server) armAccept() {
 	if e == nil {
 		return
 	}
+	s.stats().acceptSQEs.Add(1)
+	e.opFlags = unix.SOCK_CLOEXEC // blocking: see newServer
+	s.accepting = true
+	if s.opts.multishot {
+		s.armMultishotAccept(e)
+		return
+	}
 	s.salen = uint32(unsafe.Sizeof(s.sa))
 	e.addr = uint64(uintptr(unsafe.Pointer(&s.sa)))
 	e.off = uint64(uintptr(unsafe.Pointer(&s.salen)))
-	e.opFlags = unix.SOCK_CLOEXEC // blocking: see newServer
-	s.accepting = true
 }
 
 // accepted takes the ACCEPT's completion: a new connection, made one of
@@ -44,6 +50,12 @@ func (s *server) accepted(res int32) {
 		err := unix.Errno(-res)
 		if err == unix.ECANCELED {
 			return // the shutdown
+		}
+		if err == unix.EINVAL && s.opts.multishot {
+			if s.err == nil {
+				s.err = errNoMultishotAccept(err)
+			}
+			return
 		}
 		pause, retry := sock.RetryAfter(err)
 		if !retry {
@@ -66,7 +78,13 @@ func (s *server) accepted(res int32) {
 	// Responses are written whole: do not let Nagle's algorithm hold
 	// the end of one back (net/http sets it too).
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	c := s.loop.Open(fd, remoteAddr(&s.sa, s.salen))
+	var remote string
+	if s.opts.multishot {
+		remote = peerAddr(fd)
+	} else {
+		remote = remoteAddr(&s.sa, s.salen)
+	}
+	c := s.loop.Open(fd, remote)
 	s.drive(s.open(c, fd))
 }
 

@@ -24,6 +24,9 @@ func (s *server) drive(u *uconn) {
 		s.finishClose(u)
 		return
 	}
+	if len(u.held) > 0 || u.heldEOF {
+		s.deliverHeld(u) // -multishot
+	}
 	switch w := u.c.Want(); {
 	case w == loop.Close:
 		s.close(u)
@@ -36,7 +39,9 @@ func (s *server) drive(u *uconn) {
 		if w&loop.Write != 0 && u.ops&sendOp == 0 {
 			s.send(u)
 		}
-		if w&loop.Read != 0 && u.ops&recvOp == 0 {
+		if s.bufs != nil {
+			s.driveMultishotRecv(u, w)
+		} else if w&loop.Read != 0 && u.ops&recvOp == 0 {
 			s.recv(u)
 		}
 	}
@@ -60,6 +65,7 @@ func (s *server) recv(u *uconn) {
 	e.addr = addrOf(u.rbuf)
 	e.len = uint32(len(u.rbuf))
 	u.ops |= recvOp
+	s.stats().recvSQEs.Add(1)
 }
 
 // received takes a RECV's completion: bytes, the end of file, or an
@@ -207,6 +213,7 @@ func (s *server) closed(u *uconn, res int32) {
 		s.byFd[u.fd] = nil
 	}
 	u.c, u.closing, u.gen = nil, false, (u.gen+1)&genMask
+	u.held, u.heldEOF, u.recvCancel, u.starved = nil, false, false, false
 	s.free = append(s.free, u.slot)
 }
 

@@ -25,6 +25,7 @@
 //	-delay d               how long /hello sleeps (default 200ms, the article's time.sleep(0.2))
 //	-v                     log one line per request: client, method, path, status, bytes, time
 //	-workers n             goroutines that run the app (default 10000); 0 runs it inside the loop
+//	-multishot             one multishot ACCEPT, one multishot RECV per connection, a provided buffer ring (below)
 //	-header-timeout d      a request head must arrive within d (default 5s, else 408)
 //	-body-timeout d        its body within d of the head (default 10s, else 408)
 //	-write-timeout d       a client must take some of its response within d (default 10s)
@@ -56,6 +57,28 @@
 // ENOSYS, EACCES) in the environment makes the stage refuse as if the
 // kernel had: the tests use it to check the refusal here.
 //
+// -multishot (Linux 6.0 or later; default off, the single-shot loop
+// above is the lesson) is the next step, in multishot_linux.go. One
+// ACCEPT (IORING_ACCEPT_MULTISHOT, Linux 5.19) completes once per
+// connection for as long as the loop accepts, instead of once per turn,
+// re-armed only when a completion comes without IORING_CQE_F_MORE (an
+// error such as EMFILE ends it). Each connection has one RECV
+// (IORING_RECV_MULTISHOT, 6.0) for its whole life, which completes each
+// time bytes arrive: no submission per read. It names no buffer: the
+// kernel takes one from a provided buffer ring (IOSQE_BUFFER_SELECT,
+// registered with IORING_REGISTER_PBUF_RING, 5.19) only when the bytes
+// arrive, and the loop puts it back once the connection has them. So an
+// idle connection pins no buffer: the ring pins 256 buffers of 4 KiB
+// (1 MiB) whatever the number of connections. When one turn needs more
+// (many clients sending at once), the recvs beyond it end with ENOBUFS
+// and are submitted again at the next turn, with every buffer back. A
+// connection that stops wanting to read keeps its recv; bytes that
+// still come are held for it and the recv is cancelled (see
+// receivedMultishot). A kernel without these features answers EINVAL:
+// the stage exits with status 1 and says which one is missing
+// (LBWS_URING_MULTISHOT_EINVAL=register, accept or recv forces it, for
+// the tests).
+//
 // SIGINT or SIGTERM stops accepting, closes idle connections, lets the
 // requests in flight finish (for up to -shutdown), waits for the ring's
 // last completions and exits with status 0; a second signal exits at
@@ -80,6 +103,7 @@ func main() {
 	f.RegisterHTTP(flag.CommandLine)
 	f.RegisterIdle(flag.CommandLine)
 	workers := flag.Int("workers", loop.DefaultWorkers, "most goroutines running the app at once; 0 runs it inline in the loop, as the article does")
+	multishot := flag.Bool("multishot", false, "one multishot ACCEPT, and one multishot RECV per connection into a provided buffer ring (Linux 6.0)")
 	flag.Usage = usage
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -88,6 +112,11 @@ func main() {
 	}
 	if err := supported(); err != nil {
 		log.Fatal(err)
+	}
+	if *multishot {
+		if err := supportedMultishot(); err != nil {
+			log.Fatal(err)
+		}
 	}
 	cfg := loop.FlagConfig("07-io-uring", &f, *workers)
 
@@ -99,9 +128,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printTry(local, f.Delay, cfg.Workers)
+	printTry(local, f.Delay, cfg.Workers, *multishot)
+	o := options{multishot: *multishot}
 	err = stage.Run(cfg.Log, "closing idle connections, finishing the requests in flight, then exiting", f.Shutdown,
-		func(stop <-chan struct{}) error { return serve(stop, lfd, cfg) })
+		func(stop <-chan struct{}) error { return serveWith(stop, lfd, cfg, o) })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -118,10 +148,14 @@ func usage() {
 }
 
 // printTry tells the reader what to run against the server just started.
-func printTry(addr string, delay time.Duration, workers int) {
+func printTry(addr string, delay time.Duration, workers int, multishot bool) {
 	app := fmt.Sprintf("the app on up to %d workers", workers)
 	if workers == 0 {
 		app = "the app inline in the loop"
 	}
-	stage.PrintTry("07-io-uring", addr, "1 io_uring loop, "+app, delay)
+	ring := "1 io_uring loop, "
+	if multishot {
+		ring = "1 io_uring loop, multishot accept and recv, "
+	}
+	stage.PrintTry("07-io-uring", addr, ring+app, delay)
 }

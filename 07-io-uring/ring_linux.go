@@ -54,15 +54,15 @@ type cqringOffsets struct {
 // comments name the meaning each has for the operations used here.
 type sqe struct {
 	opcode      uint8  // opAccept, opRecv, ...
-	flags       uint8  // IOSQE_* (none used)
-	ioprio      uint16 // for RECV and SEND: IORING_RECVSEND_* (none used)
+	flags       uint8  // IOSQE_*: IOSQE_BUFFER_SELECT with -multishot
+	ioprio      uint16 // ACCEPT and RECV: IORING_ACCEPT_MULTISHOT, IORING_RECV_MULTISHOT with -multishot
 	fd          int32  // the descriptor to operate on
 	off         uint64 // ACCEPT: the address of the socklen_t (addr2)
 	addr        uint64 // the buffer; ACCEPT: the sockaddr; ASYNC_CANCEL: the user_data to cancel
 	len         uint32 // the buffer's length
 	opFlags     uint32 // msg_flags (RECV, SEND), accept_flags, cancel_flags, how (SHUTDOWN uses len)
 	userData    uint64 // given back in the completion: which operation of which connection
-	bufIndex    uint16
+	bufIndex    uint16 // with IOSQE_BUFFER_SELECT: buf_group, the provided buffers' group
 	personality uint16
 	spliceFdIn  int32
 	addr3       uint64
@@ -74,7 +74,7 @@ type sqe struct {
 type cqe struct {
 	userData uint64 // the sqe's user_data
 	res      int32  // what the system call would have returned, or -errno
-	flags    uint32 // IORING_CQE_F_* (none used)
+	flags    uint32 // IORING_CQE_F_*: F_MORE and F_BUFFER with -multishot
 }
 
 // geteventsArg is struct io_uring_getevents_arg: with enterExtArg,
@@ -328,7 +328,7 @@ func (r *ring) enter(wait bool, timeout time.Duration) error {
 // reap calls f with every completion in the ring, oldest first. Each
 // entry goes back to the kernel before f runs: f may enter the kernel
 // (ring.get flushes a full submission ring), which may post more.
-func (r *ring) reap(f func(userData uint64, res int32)) {
+func (r *ring) reap(f func(userData uint64, res int32, flags uint32)) {
 	for {
 		head := *r.cqHead                        // only the loop writes it
 		if head == atomic.LoadUint32(r.cqTail) { // acquire: the entries up to tail are written
@@ -336,7 +336,7 @@ func (r *ring) reap(f func(userData uint64, res int32)) {
 		}
 		e := r.cqes[head&r.cqMask]
 		atomic.StoreUint32(r.cqHead, head+1) // release: the entry is read
-		f(e.userData, e.res)
+		f(e.userData, e.res, e.flags)
 	}
 }
 

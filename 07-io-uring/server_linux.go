@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log"
@@ -45,6 +46,11 @@ type server struct {
 	draining  bool // at the end: completions are only counted
 	inline    bool // the app runs in the loop (-workers 0), inside Received
 	err       error
+
+	opts    options   // -multishot, and its ring's sizes
+	bufs    *bufRing  // -multishot: the provided buffer ring
+	starved []starved // -multishot: recvs ended by ENOBUFS, submitted again next turn
+	discard stats     // counts nobody reads (opts.stats unset)
 }
 
 // uconn is what the stage keeps for one connection beside its
@@ -71,6 +77,12 @@ type uconn struct {
 	closing bool   // Want said Close: cancels, then CLOSE, then Closed
 	rbuf    []byte // the buffer of the recv in flight
 	sbuf    []byte // the copy of the output the send in flight sends
+
+	// -multishot (see receivedMultishot).
+	held       []byte // bytes received while c did not want to read, not yet handed over
+	heldEOF    bool   // the end of file came after them
+	recvCancel bool   // an ASYNC_CANCEL of the multishot recv is in flight
+	starved    bool   // the multishot recv ended with ENOBUFS: submitted again next turn
 }
 
 // opSet is a set of a connection's operations in flight.
@@ -133,11 +145,16 @@ const drainTimeout = 5 * time.Second
 // nil. It returns an error only if the listening socket or the ring
 // fails. serve owns lfd.
 func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+	return serveWith(stop, lfd, cfg, options{})
+}
+
+// serveWith is serve with the stage's own options (-multishot).
+func serveWith(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
 	// The ring is this thread's alone (see newRing): the loop, from
 	// setup to close, runs on it.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	s, err := newServer(lfd, cfg)
+	s, err := newServer(lfd, cfg, o)
 	if err != nil {
 		unix.Close(lfd)
 		return err
@@ -162,7 +179,7 @@ func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
 // that an operation waits for its data instead of completing with EAGAIN.
 // (On this machine's Linux 6.18 non-blocking ones wait too: the tests
 // pass either way.)
-func newServer(lfd int, cfg loop.Config) (*server, error) {
+func newServer(lfd int, cfg loop.Config, o options) (*server, error) {
 	addr, err := sock.LocalAddr(lfd)
 	if err != nil {
 		return nil, err
@@ -174,15 +191,29 @@ func newServer(lfd int, cfg loop.Config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var bufs *bufRing
+	if o.multishot {
+		o.bufCount, o.bufSize = cmp.Or(o.bufCount, bufCount), cmp.Or(o.bufSize, bufSize)
+		if bufs, err = newBufRing(r, o.bufCount, o.bufSize); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
+	closeRings := func() {
+		if bufs != nil {
+			bufs.close(r)
+		}
+		r.close()
+	}
 	w, err := newEventfdWaker()
 	if err != nil {
-		r.close()
+		closeRings()
 		return nil, err
 	}
 	l, err := loop.New(addr, w, cfg)
 	if err != nil {
 		w.Close()
-		r.close()
+		closeRings()
 		return nil, err
 	}
 	lg := cfg.Log
@@ -190,7 +221,7 @@ func newServer(lfd int, cfg loop.Config) (*server, error) {
 		lg = log.New(io.Discard, "", 0)
 	}
 	inline := cfg.Workers == 0 && cfg.Pool == nil
-	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline}, nil
+	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline, opts: o, bufs: bufs}, nil
 }
 
 // !+turn
@@ -200,6 +231,7 @@ func newServer(lfd int, cfg loop.Config) (*server, error) {
 // deadline; do what the workers and the timers changed; then hand each
 // completion to its connection, which says what to submit next.
 func (s *server) turn() error {
+	s.rearmStarved()
 	s.armAccept()
 	s.armWake()
 	wait := s.loop.Begin()
@@ -225,14 +257,18 @@ func (s *server) turn() error {
 
 // complete takes one completion: it finds the operation by its
 // user_data and passes the result on, then lets the connection say what
-// comes next (drive).
-func (s *server) complete(ud uint64, res int32) {
-	s.inflight--
+// comes next (drive). A multishot operation's completion with F_MORE
+// leaves it in flight (-multishot).
+func (s *server) complete(ud uint64, res int32, flags uint32) {
+	more := flags&cqeFMore != 0
+	if !more {
+		s.inflight--
+	}
 	op, slot, gen := untag(ud)
 	if slot == listenerSlot {
 		switch op {
 		case opAccept:
-			s.accepting = false
+			s.accepting = more
 			if !s.draining {
 				s.accepted(res)
 			}
@@ -253,6 +289,10 @@ func (s *server) complete(ud uint64, res int32) {
 	}
 	switch op {
 	case opRecv:
+		if s.bufs != nil {
+			s.receivedMultishot(u, res, flags)
+			break
+		}
 		u.ops &^= recvOp
 		s.received(u, res)
 	case opSend:
@@ -391,12 +431,20 @@ func (s *server) closeAll() {
 	}
 	s.loop.Close()
 	s.closeListener()
+	if n := s.stats().enobufs.Load(); s.bufs != nil && n > 0 {
+		s.log.Printf("io_uring: the provided buffer ring (%d buffers) ran dry %d times; each time a recv waited a turn", len(s.bufs.entries), n)
+	}
 	if s.inflight > 0 {
 		// The kernel may still write into this process's buffers: leave
 		// the ring open (the process is exiting or the test failing).
 		s.log.Printf("io_uring: %d operations still in flight %v after the end; the ring is left open", s.inflight, drainTimeout)
 		leaked = append(leaked, s)
 		return
+	}
+	if s.bufs != nil {
+		if err := s.bufs.close(s.ring); err != nil {
+			s.log.Print(err)
+		}
 	}
 	if err := s.ring.close(); err != nil {
 		s.log.Print(err)

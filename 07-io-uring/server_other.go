@@ -23,3 +23,11 @@ func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
 	unix.Close(lfd)
 	return errNotLinux
 }
+
+// supportedMultishot explains that this stage needs Linux.
+func supportedMultishot() error { return errNotLinux }
+
+// serveWith cannot run here: it closes lfd and says why.
+func serveWith(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
+	return serve(stop, lfd, cfg)
+}
