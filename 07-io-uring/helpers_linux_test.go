@@ -21,6 +21,15 @@ func needRing(t *testing.T) {
 	}
 }
 
+// needMultishot fails the test where the kernel lacks what -multishot
+// needs (Linux 6.0): this machine's has it, and the tests must run it.
+func needMultishot(t *testing.T) {
+	t.Helper()
+	if err := supportedMultishot(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // start runs serve with cfg on 127.0.0.1:0 and stops it when the test
 // ends (see looptest.Start); it skips the test where io_uring is
 // refused.
@@ -30,12 +39,42 @@ func start(t *testing.T, cfg loop.Config) looptest.Server {
 	return looptest.Start(t, serve, cfg)
 }
 
-// modes are the loop configurations the tests run under: with workers,
-// and inline (-workers 0).
-var modes = []struct {
-	name string
-	cfg  loop.Config
+// startWith returns a start that serves with the options o (-multishot).
+func startWith(o options) looptest.StartFunc {
+	return func(t *testing.T, cfg loop.Config) looptest.Server {
+		t.Helper()
+		needRing(t)
+		if o.multishot {
+			needMultishot(t)
+		}
+		return looptest.Start(t, func(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+			return serveWith(stop, lfd, cfg, o)
+		}, cfg)
+	}
+}
+
+// startMultishot is start with -multishot.
+var startMultishot = startWith(options{multishot: true})
+
+// kinds are the stage's two ways of accepting and receiving: one
+// submission per operation (the default), and -multishot.
+var kinds = []struct {
+	name  string
+	start looptest.StartFunc
 }{
-	{"workers", loop.Config{Workers: 8}},
-	{"inline", loop.Config{Workers: 0}},
+	{"single", start},
+	{"multishot", startMultishot},
+}
+
+// modes are the loop configurations the tests run under: with workers,
+// and inline (-workers 0), each with and without -multishot.
+var modes = []struct {
+	name  string
+	cfg   loop.Config
+	start looptest.StartFunc
+}{
+	{"workers", loop.Config{Workers: 8}, start},
+	{"inline", loop.Config{Workers: 0}, start},
+	{"multishot-workers", loop.Config{Workers: 8}, startMultishot},
+	{"multishot-inline", loop.Config{Workers: 0}, startMultishot},
 }

@@ -60,7 +60,7 @@ func TestTagRoundTrip(t *testing.T) {
 func TestRequestLargerThanOneRecv(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			ts := start(t, m.cfg)
+			ts := m.start(t, m.cfg)
 			c := ts.Dial(t)
 			body := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
 			go fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
@@ -85,7 +85,7 @@ func TestPipelinedBurstInOnePacket(t *testing.T) {
 	const n = 100
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			ts := start(t, m.cfg)
+			ts := m.start(t, m.cfg)
 			c := ts.Dial(t)
 			var burst strings.Builder
 			pad := strings.Repeat("x", 2000) // 100 requests: 200 KB, fifty recvs and more
@@ -121,7 +121,7 @@ func TestNoCompletionAfterClose(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			cfg := m.cfg
 			cfg.IdleTimeout = 20 * time.Millisecond
-			ts := start(t, cfg)
+			ts := m.start(t, cfg)
 			var wg sync.WaitGroup
 			errs := make(chan error, 16)
 			for w := 0; w < 8; w++ {
@@ -204,7 +204,9 @@ func reuseConn(addr string, id int) error {
 // Many idle keep-alive connections each hold a recv in flight; all are
 // answered again afterwards.
 func TestHolds2000IdleConnections(t *testing.T) {
-	looptest.HoldsIdle(t, start, loop.Config{Workers: 64}, 2000)
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) { looptest.HoldsIdle(t, k.start, loop.Config{Workers: 64}, 2000) })
+	}
 }
 
 // Inline, an app runs inside the loop while it takes a batch of
@@ -217,6 +219,14 @@ func TestHolds2000IdleConnections(t *testing.T) {
 // apps runs second waits until the client has had the first one's
 // response.
 func TestInlineResponseNotHeldBehindTheNextApp(t *testing.T) {
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) { inlineResponseNotHeld(t, k.start) })
+	}
+}
+
+// inlineResponseNotHeld is TestInlineResponseNotHeldBehindTheNextApp
+// with start.
+func inlineResponseNotHeld(t *testing.T, start looptest.StartFunc) {
 	var (
 		blocked  = make(chan struct{})
 		release  = make(chan struct{})

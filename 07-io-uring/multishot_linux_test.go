@@ -1,0 +1,326 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"lbws/shared/loop"
+	"lbws/shared/loop/looptest"
+	"lbws/shared/sock"
+)
+
+// The provided buffer ring's structures have the kernel's sizes, and the
+// ring's tail lies where struct io_uring_buf_ring puts it: bytes 14-15.
+func TestMultishotStructSizes(t *testing.T) {
+	if got := unsafe.Sizeof(bufReg{}); got != 40 {
+		t.Errorf("struct io_uring_buf_reg: %d bytes; the kernel's is 40", got)
+	}
+	if got := unsafe.Sizeof(bufEntry{}); got != 16 {
+		t.Errorf("struct io_uring_buf: %d bytes; the kernel's is 16", got)
+	}
+	if got := unsafe.Offsetof(bufEntry{}.resv); got != 14 {
+		t.Errorf("the tail (io_uring_buf.resv) at byte %d; the kernel's is at 14", got)
+	}
+	if got := unsafe.Offsetof(bufEntry{}.bid); got != 12 {
+		t.Errorf("io_uring_buf.bid at byte %d; want 12 (publish stores bytes 12-15 whole)", got)
+	}
+}
+
+// publish stores the tail, and only the tail: the first entry's bid
+// keeps its value.
+func TestBufRingPublish(t *testing.T) {
+	mem := make([]bufEntry, 4)
+	b := &bufRing{entries: mem, mask: 3}
+	mem[0].bid = 0xbeef
+	b.tail = 0x1234
+	b.publish()
+	if mem[0].bid != 0xbeef || mem[0].resv != 0x1234 {
+		t.Fatalf("after publish: bid %#x, tail %#x; want 0xbeef, 0x1234", mem[0].bid, mem[0].resv)
+	}
+}
+
+// startStats starts the stage with o and returns it with the stats it
+// counts into.
+func startStats(t *testing.T, cfg loop.Config, o options) (looptest.Server, *stats) {
+	t.Helper()
+	o.multishot, o.stats = true, &stats{}
+	return startWith(o)(t, cfg), o.stats
+}
+
+// !+onerecv
+
+// With -multishot a keep-alive connection is served by one RECV
+// submission however many requests it sends, and the server by one
+// ACCEPT however many connections it takes; single-shot submits a RECV
+// per request and an ACCEPT per connection.
+func TestMultishotOneRecvPerConnection(t *testing.T) {
+	const requests, conns = 20, 3
+	for _, k := range []struct {
+		name      string
+		multishot bool
+	}{{"single", false}, {"multishot", true}} {
+		t.Run(k.name, func(t *testing.T) {
+			st := &stats{}
+			ts := startWith(options{multishot: k.multishot, stats: st})(t, loop.Config{Workers: 4})
+			for range conns {
+				c := ts.Dial(t)
+				r := bufio.NewReader(c)
+				for range requests {
+					if resp := looptest.Get(t, c, r); resp.StatusCode != 200 {
+						t.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+				c.Close()
+			}
+			ts.Stop(t)
+			recvs, accepts := st.recvSQEs.Load(), st.acceptSQEs.Load()
+			t.Logf("%d connections, %d requests each: %d RECV and %d ACCEPT submissions", conns, requests, recvs, accepts)
+			if !k.multishot {
+				if recvs < conns*requests {
+					t.Errorf("single-shot: %d RECV submissions; want one per request at least (%d)", recvs, conns*requests)
+				}
+				return
+			}
+			if recvs != conns {
+				t.Errorf("%d RECV submissions; want one per connection (%d)", recvs, conns)
+			}
+			if accepts != 1 {
+				t.Errorf("%d ACCEPT submissions; want 1", accepts)
+			}
+		})
+	}
+}
+
+// !-onerecv
+
+// 200 connections made at once are all accepted by the one multishot
+// ACCEPT and answered.
+func TestMultishotAccept200AtOnce(t *testing.T) {
+	const n = 200
+	looptest.RaiseNoFile(t, 2*n+200)
+	ts, st := startStats(t, loop.Config{Workers: 16}, options{})
+	go200 := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-go200
+			c, err := net.DialTimeout("tcp", ts.Addr, 10*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			fmt.Fprintf(c, "GET /environ?i=%d HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", i)
+			b, err := io.ReadAll(c)
+			if want := fmt.Sprintf("QUERY_STRING=i=%d\n", i); err != nil || !strings.Contains(string(b), want) {
+				errs <- fmt.Errorf("connection %d: %v, %q; want 200 with %q", i, err, b, want)
+			}
+		})
+	}
+	close(go200)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	ts.Stop(t)
+	if a := st.acceptSQEs.Load(); a != 1 {
+		t.Errorf("%d ACCEPT submissions for %d connections; want 1 (the multishot ACCEPT)", a, n)
+	}
+}
+
+// tiny is a provided buffer ring of two buffers, which one request of
+// more than 8 KiB runs dry.
+var tiny = options{bufCount: 2, bufSize: 4 << 10}
+
+// !+enobufs
+
+// With a ring of two buffers, 50 clients send a 20 KB request each at
+// once: every recv runs the ring dry (ENOBUFS), is submitted again the
+// next turn, and every client is answered with its own bytes.
+func TestMultishotRingRunsDry(t *testing.T) {
+	const n = 50
+	for _, m := range []struct {
+		name string
+		cfg  loop.Config
+	}{{"workers", loop.Config{Workers: 8}}, {"inline", loop.Config{Workers: 0}}} {
+		t.Run(m.name, func(t *testing.T) {
+			ts, st := startStats(t, m.cfg, tiny)
+			conns := make([]net.Conn, n)
+			for i := range conns {
+				conns[i] = ts.Dial(t)
+			}
+			body := bytes.Repeat([]byte("0123456789"), 2000)
+			send := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i, c := range conns {
+				wg.Go(func() {
+					<-send
+					c.SetDeadline(time.Now().Add(20 * time.Second))
+					tagged := append([]byte(fmt.Sprintf("%04d", i)), body...)
+					go fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(tagged), tagged)
+					resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+					if err != nil {
+						errs <- fmt.Errorf("client %d: %w", i, err)
+						return
+					}
+					got, err := io.ReadAll(resp.Body)
+					if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, tagged) {
+						errs <- fmt.Errorf("client %d: %d, %d bytes (%v); want 200 and its %d bytes", i, resp.StatusCode, len(got), err, len(tagged))
+					}
+				})
+			}
+			close(send)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			ts.Stop(t)
+			t.Logf("the ring ran dry %d times", st.enobufs.Load())
+			if st.enobufs.Load() == 0 {
+				t.Error("the two-buffer ring never ran dry: the test did not exercise ENOBUFS")
+			}
+			looptest.WaitLog(t, ts.Logs, "ran dry")
+		})
+	}
+}
+
+// !-enobufs
+
+// A pipelined burst of 100 requests (200 KB, fifty 4 KiB buffers and
+// more) in one write, through a ring of two buffers, with workers: the
+// connection stops wanting to read when 16 requests are queued, the
+// bytes that still come are held for it (not handed to it) and its recv
+// cancelled; everything is answered in order.
+func TestMultishotPipelinedBurstHeld(t *testing.T) {
+	const n = 100
+	for _, o := range []struct {
+		name string
+		o    options
+	}{{"default-ring", options{}}, {"tiny-ring", tiny}} {
+		t.Run(o.name, func(t *testing.T) {
+			ts, st := startStats(t, loop.Config{Workers: 8}, o.o)
+			c := ts.Dial(t)
+			var burst strings.Builder
+			pad := strings.Repeat("x", 2000)
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&burst, "GET /environ?i=%d HTTP/1.1\r\nHost: t\r\nX-Pad: %s\r\n\r\n", i, pad)
+			}
+			go io.WriteString(c, burst.String())
+			r := bufio.NewReader(c)
+			for i := 0; i < n; i++ {
+				resp, err := http.ReadResponse(r, nil)
+				if err != nil {
+					t.Fatalf("response %d of %d: %v", i+1, n, err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				if want := fmt.Sprintf("QUERY_STRING=i=%d\n", i); !strings.Contains(string(b), want) {
+					t.Fatalf("response %d: no %q: out of order or wrong", i+1, want)
+				}
+			}
+			ts.Stop(t)
+			t.Logf("%d bytes held, ring ran dry %d times, %d RECV submissions", st.held.Load(), st.enobufs.Load(), st.recvSQEs.Load())
+		})
+	}
+}
+
+// !+einval
+
+// A kernel without a part of -multishot answers EINVAL: serve ends with
+// a message naming what is missing and since which Linux. The refusal
+// is forced with LBWS_URING_MULTISHOT_EINVAL, which gives the kernel a
+// flag it does not know, so the EINVAL is the kernel's own.
+func TestMultishotEINVALSaysWhy(t *testing.T) {
+	needRing(t)
+	for _, x := range []struct{ what, want string }{
+		{"register", "provided buffer rings (Linux 5.19)"},
+		{"accept", "multishot accept (Linux 5.19)"},
+		{"recv", "multishot recv (Linux 6.0)"},
+	} {
+		t.Run(x.what, func(t *testing.T) {
+			t.Setenv(einvalEnv, x.what)
+			lfd, err := sock.Listen("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr, err := sock.LocalAddr(lfd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := make(chan struct{})
+			defer close(stop)
+			done := make(chan error, 1)
+			go func() { done <- serveWith(stop, lfd, loop.Config{Workers: 2}, options{multishot: true}) }()
+			if x.what == "recv" {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+			}
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("serve still running 10s after the kernel refused %s", x.what)
+			}
+			var me *multishotError
+			if !errors.As(err, &me) || !errors.Is(err, unix.EINVAL) {
+				t.Fatalf("serve: %v; want a multishotError with EINVAL", err)
+			}
+			for _, w := range []string{x.want, "run without -multishot", "forced by " + einvalEnv} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// !-einval
+
+// The stage itself, with -multishot on a kernel that refuses the
+// provided buffer ring, exits with status 1 and the message before it
+// serves.
+func TestMultishotEINVALExits(t *testing.T) {
+	needRing(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$", "-addr", "127.0.0.1:0", "-multishot")
+	cmd.Env = append(os.Environ(), "LBWS_STAGETEST_MAIN=1", einvalEnv+"=register")
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("%v, output %q; want exit status 1", err, out)
+	}
+	for _, w := range []string{"-multishot", "IORING_REGISTER_PBUF_RING", "Linux 5.19", "run without -multishot"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("message %q lacks %q", out, w)
+		}
+	}
+	if strings.Contains(string(out), "serving") {
+		t.Errorf("output %q: the stage started serving", out)
+	}
+}
