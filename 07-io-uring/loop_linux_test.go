@@ -84,14 +84,9 @@ func TestSlowBodiesHoldNoWorker(t *testing.T) {
 }
 
 // Out of descriptors, the ACCEPT completes with EMFILE: the stage pauses
-// accepting and serves again once descriptors are free. With -multishot
-// the EMFILE ends the multishot ACCEPT, which is submitted again once
-// the pause is over.
+// accepting and serves again once descriptors are free. (With
+// -multishot: TestMultishotOutOfDescriptorsRecovers.)
 func TestOutOfDescriptorsRecovers(t *testing.T) {
 	needRing(t)
-	t.Run("single", func(t *testing.T) { looptest.OutOfDescriptorsRecovers(t) })
-	t.Run("multishot", func(t *testing.T) {
-		needMultishot(t)
-		looptest.OutOfDescriptorsRecovers(t, "-multishot")
-	})
+	looptest.OutOfDescriptorsRecovers(t)
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"lbws/shared/loop"
 	"lbws/shared/loop/looptest"
 	"lbws/shared/sock"
+	"lbws/shared/stage/stagetest"
 )
 
 // The provided buffer ring's structures have the kernel's sizes, and the
@@ -322,5 +324,98 @@ func TestMultishotEINVALExits(t *testing.T) {
 	}
 	if strings.Contains(string(out), "serving") {
 		t.Errorf("output %q: the stage started serving", out)
+	}
+}
+
+// nofileEnv, set to a number in a child's environment, makes TestMain
+// lower the child's soft limit on open descriptors to it before main
+// runs.
+const nofileEnv = "LBWS_TEST_NOFILE"
+
+// limitNoFileIfAsked applies nofileEnv, if set.
+func limitNoFileIfAsked() {
+	v := os.Getenv(nofileEnv)
+	if v == "" {
+		return
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	var lim unix.Rlimit
+	if err == nil {
+		err = unix.Getrlimit(unix.RLIMIT_NOFILE, &lim)
+	}
+	if err == nil {
+		lim.Cur = n
+		err = unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%s: %v\n", nofileEnv, v, err)
+		os.Exit(3)
+	}
+}
+
+// With -multishot, out of descriptors: the multishot ACCEPT completes
+// with EMFILE, which ends it; the stage pauses, submits it again after
+// the pause, and once descriptors are free the connection that waited
+// in the listen queue is answered, as are new ones.
+//
+// The shared test (looptest.OutOfDescriptorsRecovers) lowers the limit
+// of a running stage, which a multishot ACCEPT in flight never sees: the
+// kernel reads RLIMIT_NOFILE when the ACCEPT is submitted
+// (io_accept_prep's accept->nofile), once for all the connections it
+// accepts. So here the stage starts under a low limit (nofileEnv), and
+// its table is filled with connections.
+func TestMultishotOutOfDescriptorsRecovers(t *testing.T) {
+	needRing(t)
+	needMultishot(t)
+	t.Setenv(nofileEnv, "40")
+	p := stagetest.StartProcess(t, "-addr", "127.0.0.1:0", "-delay", "0", "-multishot")
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	var waiting net.Conn // the connection made once the table is full
+	for waiting == nil {
+		if len(held) >= 40 {
+			t.Fatalf("%d connections served under a limit of 40 descriptors, and no EMFILE logged", len(held))
+		}
+		c, err := net.Dial("tcp", p.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+		r := bufio.NewReader(c)
+		answered := false
+		for end := time.Now().Add(20 * time.Second); !answered && waiting == nil; {
+			if time.Now().After(end) {
+				t.Fatalf("connection %d: neither answered nor EMFILE logged within 20s", len(held)+1)
+			}
+			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+			if _, err := r.Peek(1); err == nil {
+				answered = true
+			} else if p.Stderr.Count("too many open files") > 0 {
+				waiting = c
+			}
+		}
+		if answered {
+			held = append(held, c)
+		}
+	}
+	if p.Exited() {
+		t.Fatal("the stage exited when its descriptors ran out")
+	}
+	for _, c := range held[:4] { // free a few of the stage's descriptors
+		c.Close()
+	}
+	held = held[4:]
+	waiting.SetDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(waiting), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the connection made while out of descriptors, once some were freed: %v; want 200", err)
+	}
+	waiting.Close()
+	if err := looptest.OneConn(p.Addr, 1); err != nil {
+		t.Fatalf("a new connection after the descriptors were freed: %v", err)
 	}
 }

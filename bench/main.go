@@ -22,7 +22,8 @@
 // connections, over the delay): the stages 02-simple-wsgi, 03-fork (and
 // 03-fork-prefork8), 04-select (and 04-select-inline, -workers 0: the app
 // inside the loop, as in the article), 05-poll, 06-epoll (and
-// 06-epoll-inline, 06-epoll-loops1), 07-io-uring (and 07-io-uring-inline),
+// 06-epoll-inline, 06-epoll-loops1), 07-io-uring (and 07-io-uring-inline,
+// 07-io-uring-multishot),
 // each built from its directory into a temporary directory and started
 // with -addr 127.0.0.1:PORT -delay D; a
 // stage whose directory does not exist yet, or lacks a variant's flag, is

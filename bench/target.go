@@ -123,6 +123,8 @@ func declaredStages(cores int) []Target {
 		stage("07-io-uring", perConn("one io_uring loop, app in a worker pool"), ""),
 		variant("07-io-uring", "inline", Model{Says: "app inside the io_uring loop", Concurrency: 1},
 			"-workers 0: the app runs inside the loop", []string{"-workers", "0"}, "the c10k row of 07-io-uring holds for it"),
+		variant("07-io-uring", "multishot", perConn("one io_uring loop, multishot accept and recv, app in a worker pool"),
+			"-multishot: one multishot ACCEPT, one multishot RECV per connection into a provided buffer ring", []string{"-multishot"}, ""),
 	}
 }
 

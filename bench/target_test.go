@@ -78,6 +78,7 @@ func TestStageTargets(t *testing.T) {
 		{"06-epoll-loops1", "./06-epoll", "-loops 1", "not built yet: no 06-epoll directory with a main package"},
 		{"07-io-uring", "./07-io-uring", "", "not built yet: no 07-io-uring directory with a main package"},
 		{"07-io-uring-inline", "./07-io-uring", "-workers 0", "not built yet: no 07-io-uring directory with a main package"},
+		{"07-io-uring-multishot", "./07-io-uring", "-multishot", "not built yet: no 07-io-uring directory with a main package"},
 		{"08-future", "./08-future", "", ""},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
