@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lbws/shared/loop"
-	"lbws/shared/sock"
 )
 
 // The second step, behind -multishot: one ACCEPT that completes once per
@@ -281,14 +280,17 @@ func (s *server) armMultishotAccept(e *sqe) {
 	}
 }
 
-// peerAddr returns the client's address of fd, as sock.AddrString
-// formats it.
+// peerAddr returns the client's address of fd, formatted as
+// remoteAddr formats the ACCEPT's. It calls getpeername(2) itself, into
+// a RawSockaddrAny: unix.Getpeername would add a getsockopt(2) per call.
 func peerAddr(fd int) string {
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
+	var sa unix.RawSockaddrAny
+	n := uint32(unsafe.Sizeof(sa))
+	_, _, errno := unix.Syscall(unix.SYS_GETPEERNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
 		return "?"
 	}
-	return sock.AddrString(sa)
+	return remoteAddr(&sa, n)
 }
 
 // !-multiaccept

@@ -81,8 +81,10 @@ func TestMultishotOneRecvPerConnection(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			st := &stats{}
 			ts := startWith(options{multishot: k.multishot, stats: st})(t, loop.Config{Workers: 4})
+			var clients []string
 			for range conns {
 				c := ts.Dial(t)
+				clients = append(clients, c.LocalAddr().String())
 				r := bufio.NewReader(c)
 				for range requests {
 					if resp := looptest.Get(t, c, r); resp.StatusCode != 200 {
@@ -92,6 +94,11 @@ func TestMultishotOneRecvPerConnection(t *testing.T) {
 				c.Close()
 			}
 			ts.Stop(t)
+			for _, a := range clients { // the address the ACCEPT gave, or getpeername with -multishot
+				if n := ts.Logs.Count(a + " GET /hello 200"); n != requests {
+					t.Errorf("%d requests logged from %s; want %d", n, a, requests)
+				}
+			}
 			recvs, accepts := st.recvSQEs.Load(), st.acceptSQEs.Load()
 			t.Logf("%d connections, %d requests each: %d RECV and %d ACCEPT submissions", conns, requests, recvs, accepts)
 			if !k.multishot {

@@ -15,6 +15,8 @@ type options struct {
 // stats counts what the tests check the multishot path did: submissions
 // saved, and rings run dry.
 type stats struct {
+	sqes       atomic.Int64 // submissions of any operation
+	cqes       atomic.Int64 // completions taken
 	acceptSQEs atomic.Int64 // ACCEPT submissions
 	recvSQEs   atomic.Int64 // RECV submissions
 	enobufs    atomic.Int64 // multishot RECVs ended by an empty buffer ring (ENOBUFS), then re-armed

@@ -51,6 +51,7 @@ type server struct {
 	bufs    *bufRing  // -multishot: the provided buffer ring
 	starved []starved // -multishot: recvs ended by ENOBUFS, submitted again next turn
 	discard stats     // counts nobody reads (opts.stats unset)
+	verbose bool      // -v: the counts are logged at the end
 }
 
 // uconn is what the stage keeps for one connection beside its
@@ -221,7 +222,7 @@ func newServer(lfd int, cfg loop.Config, o options) (*server, error) {
 		lg = log.New(io.Discard, "", 0)
 	}
 	inline := cfg.Workers == 0 && cfg.Pool == nil
-	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline, opts: o, bufs: bufs}, nil
+	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline, opts: o, bufs: bufs, verbose: cfg.Verbose}, nil
 }
 
 // !+turn
@@ -264,6 +265,7 @@ func (s *server) complete(ud uint64, res int32, flags uint32) {
 	if !more {
 		s.inflight--
 	}
+	s.stats().cqes.Add(1)
 	op, slot, gen := untag(ud)
 	if slot == listenerSlot {
 		switch op {
@@ -363,6 +365,7 @@ func (s *server) sqe(op uint8, fd int, ud uint64) *sqe {
 	}
 	e.opcode, e.fd, e.userData = op, int32(fd), ud
 	s.inflight++
+	s.stats().sqes.Add(1)
 	return e
 }
 
@@ -431,6 +434,9 @@ func (s *server) closeAll() {
 	}
 	s.loop.Close()
 	s.closeListener()
+	if s.verbose {
+		s.log.Printf("io_uring: %d operations submitted, %d completions taken", s.stats().sqes.Load(), s.stats().cqes.Load())
+	}
 	if n := s.stats().enobufs.Load(); s.bufs != nil && n > 0 {
 		s.log.Printf("io_uring: the provided buffer ring (%d buffers) ran dry %d times; each time a recv waited a turn", len(s.bufs.entries), n)
 	}
