@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 	"unsafe"
 
@@ -27,16 +26,12 @@ func (s *server) armAccept() {
 	if e == nil {
 		return
 	}
-	s.stats().acceptSQEs.Add(1)
-	e.opFlags = unix.SOCK_CLOEXEC // blocking: see newServer
-	s.accepting = true
-	if s.opts.multishot {
-		s.armMultishotAccept(e)
-		return
-	}
 	s.salen = uint32(unsafe.Sizeof(s.sa))
 	e.addr = uint64(uintptr(unsafe.Pointer(&s.sa)))
 	e.off = uint64(uintptr(unsafe.Pointer(&s.salen)))
+	e.opFlags = unix.SOCK_CLOEXEC // blocking: see newServer
+	s.accepting = true
+	s.armMultishotAccept(e) // -multishot
 }
 
 // accepted takes the ACCEPT's completion: a new connection, made one of
@@ -51,16 +46,10 @@ func (s *server) accepted(res int32) {
 		if err == unix.ECANCELED {
 			return // the shutdown
 		}
-		if err == unix.EINVAL && s.opts.multishot {
-			if s.err == nil {
-				s.err = errNoMultishotAccept(err)
-			}
-			return
-		}
 		pause, retry := sock.RetryAfter(err)
 		if !retry {
 			if s.err == nil {
-				s.err = fmt.Errorf("accept: %w", err)
+				s.err = s.acceptError(err)
 			}
 			return
 		}
@@ -78,17 +67,20 @@ func (s *server) accepted(res int32) {
 	// Responses are written whole: do not let Nagle's algorithm hold
 	// the end of one back (net/http sets it too).
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	var remote string
-	if s.opts.multishot {
-		remote = peerAddr(fd)
-	} else {
-		remote = remoteAddr(&s.sa, s.salen)
-	}
-	c := s.loop.Open(fd, remote)
+	c := s.loop.Open(fd, s.remoteAddr(fd))
 	s.drive(s.open(c, fd))
 }
 
 // !-accept
+
+// remoteAddr returns the address of the client just accepted on fd: the
+// one the ACCEPT wrote, or with -multishot getpeername's (peerAddr).
+func (s *server) remoteAddr(fd int) string {
+	if s.bufs != nil {
+		return peerAddr(fd)
+	}
+	return remoteAddr(&s.sa, s.salen)
+}
 
 // acceptOK reports whether to accept: the listening socket is open and
 // accepting is not paused.

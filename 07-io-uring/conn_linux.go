@@ -24,9 +24,7 @@ func (s *server) drive(u *uconn) {
 		s.finishClose(u)
 		return
 	}
-	if len(u.held) > 0 || u.heldEOF {
-		s.deliverHeld(u) // -multishot
-	}
+	s.deliverHeld(u) // -multishot: bytes held while c did not want to read
 	switch w := u.c.Want(); {
 	case w == loop.Close:
 		s.close(u)
@@ -39,9 +37,7 @@ func (s *server) drive(u *uconn) {
 		if w&loop.Write != 0 && u.ops&sendOp == 0 {
 			s.send(u)
 		}
-		if s.bufs != nil {
-			s.driveMultishotRecv(u, w)
-		} else if w&loop.Read != 0 && u.ops&recvOp == 0 {
+		if w&loop.Read != 0 && u.ops&recvOp == 0 {
 			s.recv(u)
 		}
 	}
@@ -57,6 +53,10 @@ func (s *server) drive(u *uconn) {
 // to read (its queue is full) delivers at most one buffer more, which
 // the connection keeps.
 func (s *server) recv(u *uconn) {
+	if s.bufs != nil {
+		s.recvMultishot(u)
+		return
+	}
 	e := s.sqe(opRecv, u.fd, tag(opRecv, u.slot, u.gen))
 	if e == nil {
 		return
@@ -65,7 +65,6 @@ func (s *server) recv(u *uconn) {
 	e.addr = addrOf(u.rbuf)
 	e.len = uint32(len(u.rbuf))
 	u.ops |= recvOp
-	s.stats().recvSQEs.Add(1)
 }
 
 // received takes a RECV's completion: bytes, the end of file, or an
@@ -213,7 +212,7 @@ func (s *server) closed(u *uconn, res int32) {
 		s.byFd[u.fd] = nil
 	}
 	u.c, u.closing, u.gen = nil, false, (u.gen+1)&genMask
-	u.held, u.heldEOF, u.recvCancel, u.starved = nil, false, false, false
+	u.multishotConn = multishotConn{}
 	s.free = append(s.free, u.slot)
 }
 

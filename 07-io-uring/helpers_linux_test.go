@@ -36,7 +36,7 @@ func needMultishot(t *testing.T) {
 func start(t *testing.T, cfg loop.Config) looptest.Server {
 	t.Helper()
 	needRing(t)
-	return looptest.Start(t, serve, cfg)
+	return looptest.Start(t, serveDefault, cfg)
 }
 
 // startWith returns a start that serves with the options o (-multishot).
@@ -48,7 +48,7 @@ func startWith(o options) looptest.StartFunc {
 			needMultishot(t)
 		}
 		return looptest.Start(t, func(stop <-chan struct{}, lfd int, cfg loop.Config) error {
-			return serveWith(stop, lfd, cfg, o)
+			return serve(stop, lfd, cfg, o)
 		}, cfg)
 	}
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,71 @@ import (
 // buffers this process provides only when the bytes arrive. The first
 // removes a submission per accepted connection, the second a submission
 // per read and, above all, the buffer each idle connection pinned.
+
+// multishotServer is what the server keeps for -multishot.
+type multishotServer struct {
+	opts    options   // -multishot, and its ring's sizes
+	bufs    *bufRing  // the provided buffer ring; nil without -multishot
+	starved []starved // recvs ended by ENOBUFS, submitted again next turn
+	verbose bool      // -v: the counts are logged at the end
+}
+
+// multishotConn is what a connection keeps for -multishot (see
+// receivedMultishot).
+type multishotConn struct {
+	held       []byte // bytes received while c did not want to read, not yet handed over
+	heldEOF    bool   // the end of file came after them
+	recvCancel bool   // an ASYNC_CANCEL of the multishot recv is in flight
+	starved    bool   // the multishot recv ended with ENOBUFS: submitted again next turn
+}
+
+// newMultishot makes the provided buffer ring on r if o asks for
+// -multishot.
+func newMultishot(r *ring, o options, verbose bool) (multishotServer, error) {
+	ms := multishotServer{opts: o, verbose: verbose}
+	if ms.opts.stats == nil {
+		ms.opts.stats = &stats{}
+	}
+	if !o.multishot {
+		return ms, nil
+	}
+	ms.opts.bufCount, ms.opts.bufSize = cmp.Or(o.bufCount, bufCount), cmp.Or(o.bufSize, bufSize)
+	var err error
+	ms.bufs, err = newBufRing(r, ms.opts.bufCount, ms.opts.bufSize)
+	return ms, err
+}
+
+// closeMultishot logs the counts (with -v) and how often the ring ran
+// dry, and unregisters and unmaps the buffer ring. Nothing may be in
+// flight.
+func (s *server) closeMultishot() {
+	st := s.stats()
+	if s.verbose {
+		s.log.Printf("io_uring: %d operations submitted, %d completions taken", st.sqes.Load(), st.cqes.Load())
+	}
+	if s.bufs == nil {
+		return
+	}
+	if n := st.enobufs.Load(); n > 0 {
+		s.log.Printf("io_uring: the provided buffer ring (%d buffers) ran dry %d times; each time a recv waited a turn",
+			len(s.bufs.entries), n)
+	}
+	if err := s.bufs.close(s.ring); err != nil {
+		s.log.Print(err)
+	}
+}
+
+// countSQE counts a submission of op.
+func (s *server) countSQE(op uint8) {
+	st := s.stats()
+	st.sqes.Add(1)
+	switch op {
+	case opAccept:
+		st.acceptSQEs.Add(1)
+	case opRecv:
+		st.recvSQEs.Add(1)
+	}
+}
 
 // !+multishotconsts
 
@@ -274,6 +340,10 @@ func supportedMultishot() error {
 // every connection's into the same place, maybe several times before
 // the loop reads one, so the address is asked with getpeername(2).
 func (s *server) armMultishotAccept(e *sqe) {
+	if s.bufs == nil {
+		return
+	}
+	e.addr, e.off = 0, 0
 	e.ioprio = acceptMultishot
 	if forcedEINVAL("accept") {
 		e.ioprio |= unknownFlag
@@ -293,6 +363,15 @@ func peerAddr(fd int) string {
 	return remoteAddr(&sa, n)
 }
 
+// acceptError is the error that ends serve when an ACCEPT fails with
+// err: with -multishot, EINVAL is a kernel without multishot accept.
+func (s *server) acceptError(err error) error {
+	if s.bufs != nil && err == unix.EINVAL {
+		return errNoMultishotAccept(err)
+	}
+	return fmt.Errorf("accept: %w", err)
+}
+
 // !-multiaccept
 
 // !+multirecv
@@ -301,8 +380,13 @@ func peerAddr(fd int) string {
 // with no buffer of its own: each time bytes arrive, the kernel takes a
 // buffer from the ring (IOSQE_BUFFER_SELECT, group bufGroup) and posts a
 // completion naming it, with F_MORE while the recv stays in flight. An
-// idle connection pins no buffer.
+// idle connection pins no buffer. It waits while bytes are held for the
+// connection (deliverHeld hands them over first) and, after ENOBUFS,
+// for the next turn (rearmStarved).
 func (s *server) recvMultishot(u *uconn) {
+	if u.starved || len(u.held) > 0 || u.heldEOF {
+		return
+	}
 	e := s.sqe(opRecv, u.fd, tag(opRecv, u.slot, u.gen))
 	if e == nil {
 		return
@@ -314,7 +398,6 @@ func (s *server) recvMultishot(u *uconn) {
 	}
 	e.bufIndex = bufGroup // buf_group; len stays 0: the buffer's size
 	u.ops |= recvOp
-	s.stats().recvSQEs.Add(1)
 }
 
 // receivedMultishot takes one completion of a multishot RECV: bytes in
@@ -398,6 +481,9 @@ func takes(w loop.Want) bool { return w&loop.Read != 0 || w == loop.HalfClose }
 // much as it wants now, a buffer's worth at a time, then the end of
 // file that came after them.
 func (s *server) deliverHeld(u *uconn) {
+	if len(u.held) == 0 && !u.heldEOF {
+		return
+	}
 	for len(u.held) > 0 && !u.closing && takes(u.c.Want()) {
 		n := min(len(u.held), s.bufs.size)
 		s.flushBeforeApp()
@@ -411,15 +497,6 @@ func (s *server) deliverHeld(u *uconn) {
 	if u.heldEOF {
 		u.heldEOF = false
 		u.c.ReceivedEOF()
-	}
-}
-
-// driveMultishotRecv keeps u's multishot RECV in flight while it wants
-// to read, once its held bytes are delivered and unless the ring ran
-// dry this turn (rearmStarved submits it then).
-func (s *server) driveMultishotRecv(u *uconn, w loop.Want) {
-	if w&loop.Read != 0 && u.ops&recvOp == 0 && !u.starved && len(u.held) == 0 && !u.heldEOF {
-		s.recvMultishot(u)
 	}
 }
 
@@ -446,11 +523,5 @@ func (s *server) rearmStarved() {
 
 // !-multirecv
 
-// stats returns where the server counts: the tests' stats, or a
-// discarded one.
-func (s *server) stats() *stats {
-	if s.opts.stats != nil {
-		return s.opts.stats
-	}
-	return &s.discard
-}
+// stats returns where the server counts: the tests' stats, or its own.
+func (s *server) stats() *stats { return s.opts.stats }

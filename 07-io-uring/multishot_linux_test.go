@@ -280,7 +280,7 @@ func TestMultishotEINVALSaysWhy(t *testing.T) {
 			stop := make(chan struct{})
 			defer close(stop)
 			done := make(chan error, 1)
-			go func() { done <- serveWith(stop, lfd, loop.Config{Workers: 2}, options{multishot: true}) }()
+			go func() { done <- serve(stop, lfd, loop.Config{Workers: 2}, options{multishot: true}) }()
 			if x.what == "recv" {
 				c, err := net.Dial("tcp", addr)
 				if err != nil {

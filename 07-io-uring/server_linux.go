@@ -3,7 +3,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"log"
@@ -47,11 +46,7 @@ type server struct {
 	inline    bool // the app runs in the loop (-workers 0), inside Received
 	err       error
 
-	opts    options   // -multishot, and its ring's sizes
-	bufs    *bufRing  // -multishot: the provided buffer ring
-	starved []starved // -multishot: recvs ended by ENOBUFS, submitted again next turn
-	discard stats     // counts nobody reads (opts.stats unset)
-	verbose bool      // -v: the counts are logged at the end
+	multishotServer // -multishot (multishot_linux.go); bufs is nil without it
 }
 
 // uconn is what the stage keeps for one connection beside its
@@ -79,11 +74,7 @@ type uconn struct {
 	rbuf    []byte // the buffer of the recv in flight
 	sbuf    []byte // the copy of the output the send in flight sends
 
-	// -multishot (see receivedMultishot).
-	held       []byte // bytes received while c did not want to read, not yet handed over
-	heldEOF    bool   // the end of file came after them
-	recvCancel bool   // an ASYNC_CANCEL of the multishot recv is in flight
-	starved    bool   // the multishot recv ended with ENOBUFS: submitted again next turn
+	multishotConn // -multishot (multishot_linux.go)
 }
 
 // opSet is a set of a connection's operations in flight.
@@ -139,18 +130,19 @@ const (
 // drainTimeout bounds the wait for the last completions at the end.
 const drainTimeout = 5 * time.Second
 
+// serveDefault is serve without the stage's own flags (no -multishot),
+// for the shared tests.
+func serveDefault(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+	return serve(stop, lfd, cfg, options{})
+}
+
 // !+serve
 
 // serve runs the io_uring loop on the listening socket lfd until stop
 // is closed and the requests in flight have finished; then it returns
 // nil. It returns an error only if the listening socket or the ring
-// fails. serve owns lfd.
-func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
-	return serveWith(stop, lfd, cfg, options{})
-}
-
-// serveWith is serve with the stage's own options (-multishot).
-func serveWith(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
+// fails. serve owns lfd; o holds the stage's own flags (-multishot).
+func serve(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
 	// The ring is this thread's alone (see newRing): the loop, from
 	// setup to close, runs on it.
 	runtime.LockOSThread()
@@ -192,17 +184,14 @@ func newServer(lfd int, cfg loop.Config, o options) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var bufs *bufRing
-	if o.multishot {
-		o.bufCount, o.bufSize = cmp.Or(o.bufCount, bufCount), cmp.Or(o.bufSize, bufSize)
-		if bufs, err = newBufRing(r, o.bufCount, o.bufSize); err != nil {
-			r.close()
-			return nil, err
-		}
+	ms, err := newMultishot(r, o, cfg.Verbose)
+	if err != nil {
+		r.close()
+		return nil, err
 	}
 	closeRings := func() {
-		if bufs != nil {
-			bufs.close(r)
+		if ms.bufs != nil {
+			ms.bufs.close(r)
 		}
 		r.close()
 	}
@@ -222,7 +211,7 @@ func newServer(lfd int, cfg loop.Config, o options) (*server, error) {
 		lg = log.New(io.Discard, "", 0)
 	}
 	inline := cfg.Workers == 0 && cfg.Pool == nil
-	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline, opts: o, bufs: bufs, verbose: cfg.Verbose}, nil
+	return &server{loop: l, log: lg, ring: r, lfd: lfd, inline: inline, multishotServer: ms}, nil
 }
 
 // !+turn
@@ -365,7 +354,7 @@ func (s *server) sqe(op uint8, fd int, ud uint64) *sqe {
 	}
 	e.opcode, e.fd, e.userData = op, int32(fd), ud
 	s.inflight++
-	s.stats().sqes.Add(1)
+	s.countSQE(op)
 	return e
 }
 
@@ -434,12 +423,6 @@ func (s *server) closeAll() {
 	}
 	s.loop.Close()
 	s.closeListener()
-	if s.verbose {
-		s.log.Printf("io_uring: %d operations submitted, %d completions taken", s.stats().sqes.Load(), s.stats().cqes.Load())
-	}
-	if n := s.stats().enobufs.Load(); s.bufs != nil && n > 0 {
-		s.log.Printf("io_uring: the provided buffer ring (%d buffers) ran dry %d times; each time a recv waited a turn", len(s.bufs.entries), n)
-	}
 	if s.inflight > 0 {
 		// The kernel may still write into this process's buffers: leave
 		// the ring open (the process is exiting or the test failing).
@@ -447,11 +430,7 @@ func (s *server) closeAll() {
 		leaked = append(leaked, s)
 		return
 	}
-	if s.bufs != nil {
-		if err := s.bufs.close(s.ring); err != nil {
-			s.log.Print(err)
-		}
-	}
+	s.closeMultishot()
 	if err := s.ring.close(); err != nil {
 		s.log.Print(err)
 	}

@@ -19,15 +19,10 @@ var errNotLinux = errors.New("07-io-uring: io_uring(7) is Linux-only. Windows ha
 func supported() error { return errNotLinux }
 
 // serve cannot run here: it closes lfd and says why.
-func serve(stop <-chan struct{}, lfd int, cfg loop.Config) error {
+func serve(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
 	unix.Close(lfd)
 	return errNotLinux
 }
 
 // supportedMultishot explains that this stage needs Linux.
 func supportedMultishot() error { return errNotLinux }
-
-// serveWith cannot run here: it closes lfd and says why.
-func serveWith(stop <-chan struct{}, lfd int, cfg loop.Config, o options) error {
-	return serve(stop, lfd, cfg)
-}
