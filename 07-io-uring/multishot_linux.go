@@ -413,12 +413,14 @@ func (s *server) recvMultishot(u *uconn) {
 // answer), and a cancel and a new RECV for every such request would
 // cost the submissions multishot saves. If bytes do come, they are
 // copied into the connection's held bytes, the buffer goes back to the
-// ring, and the recv is cancelled then: what is held is bounded by what
-// the socket had queued when the cancel went out (the kernel's receive
-// buffer bounds that), and the connection gets it, in order, once it
-// wants to read (deliverHeld). Holding the ring's buffers instead would
-// let one client that sends without reading starve every connection of
-// buffers until its write timeout.
+// ring, and the recv is cancelled then; the connection gets them, in
+// order, once it wants to read (deliverHeld). What is held is what the
+// kernel received for the socket before the cancel: at most its receive
+// buffer (net.ipv4.tcp_rmem), which single-shot would have left in the
+// kernel (TestMultishotPipelinedBurstHeld holds up to about 160 KB of a
+// 200 KB burst). Holding the ring's buffers instead would bound it by
+// the ring, but let one client that sends without reading starve every
+// connection of buffers until its write timeout.
 func (s *server) receivedMultishot(u *uconn, res int32, flags uint32) {
 	if flags&cqeFMore == 0 {
 		u.ops &^= recvOp
