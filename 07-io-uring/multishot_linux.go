@@ -174,7 +174,7 @@ type multishotError struct {
 func (e *multishotError) Error() string {
 	forced := ""
 	if os.Getenv(einvalEnv) != "" {
-		forced = " (forced by " + einvalEnv + ": the kernel was given a flag it does not know)"
+		forced = " (forced by " + einvalEnv + ": the kernel was handed a value it rejects)"
 	}
 	return fmt.Sprintf("07-io-uring -multishot: %s: %v%s: this kernel lacks %s; run without -multishot",
 		e.what, e.err, forced, e.needs)
