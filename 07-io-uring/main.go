@@ -24,7 +24,7 @@
 //	-addr host:port        where to listen (default 127.0.0.1:8888)
 //	-delay d               how long /hello sleeps (default 200ms, the article's time.sleep(0.2))
 //	-v                     log one line per request: client, method, path, status, bytes, time;
-//	                       at the end, the operations submitted and the completions taken
+//	                       at the end, the operations submitted (ACCEPTs and RECVs among them) and the completions taken
 //	-workers n             goroutines that run the app (default 10000); 0 runs it inside the loop
 //	-multishot             one multishot ACCEPT, one multishot RECV per connection, a provided buffer ring (below)
 //	-header-timeout d      a request head must arrive within d (default 5s, else 408)

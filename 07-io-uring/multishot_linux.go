@@ -62,7 +62,8 @@ func newMultishot(r *ring, o options, verbose bool) (multishotServer, error) {
 func (s *server) closeMultishot() {
 	st := s.stats()
 	if s.verbose {
-		s.log.Printf("io_uring: %d operations submitted, %d completions taken", st.sqes.Load(), st.cqes.Load())
+		s.log.Printf("io_uring: %d operations submitted (%d ACCEPT, %d RECV), %d completions taken",
+			st.sqes.Load(), st.acceptSQEs.Load(), st.recvSQEs.Load(), st.cqes.Load())
 	}
 	if s.bufs == nil {
 		return
