@@ -219,6 +219,58 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestStage07Usage: stage 07 has no exercise yet; "grade 07" says so,
+// and how to grade the stage or a server (golden: testdata/usage07.golden).
+func TestStage07Usage(t *testing.T) {
+	var out, errw bytes.Buffer
+	if code := realMain([]string{"07"}, &out, &errw, "."); code != exitUsage || out.Len() != 0 {
+		t.Errorf("grade 07: exit status %d, stdout %q; want 2 and nothing", code, out.String())
+	}
+	golden(t, "usage07", errw.String())
+}
+
+// TestStage07: "grade 07 -dir 07-io-uring" (-dir after the stage is the
+// grader's) grades the stage with 06's checks but the edge-triggered
+// ones, and it passes; where io_uring is refused, the test skips.
+func TestStage07(t *testing.T) {
+	root := needGo(t)
+	t.Parallel()
+	var out, errw bytes.Buffer
+	code := realMain([]string{"07", "-dir", "07-io-uring"}, &out, &errw, root)
+	report := normalize(out.String())
+	if strings.Contains(report, "hint (io_uring refused)") {
+		t.Skipf("io_uring is refused here:\n%s", report)
+	}
+	if code != exitPass {
+		t.Errorf("exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", code, report, errw.String())
+	}
+	golden(t, "stage07", report)
+}
+
+// TestStage07Refused: where io_uring is refused, the report says so, with
+// 07's message, not that the server exited (LBWS_URING_REFUSE makes the
+// stage refuse as the kernel would).
+func TestStage07Refused(t *testing.T) {
+	root := needGo(t)
+	t.Setenv("LBWS_URING_REFUSE", "EPERM")
+	var out, errw bytes.Buffer
+	code := realMain([]string{"-dir", "07-io-uring", "07"}, &out, &errw, root)
+	report := out.String()
+	for _, want := range []string{
+		"FAIL start/prints-address\n",
+		"expected: io_uring(7) allowed here, for the stage to start\n",
+		"got:      io_uring is refused: io_uring_setup: operation not permitted (EPERM) (exit status 1)\n",
+		"hint (io_uring refused): nothing in the program is wrong",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if code != exitFail || t.Failed() {
+		t.Errorf("exit status %d, want 1\n%s%s", code, report, errw.String())
+	}
+}
+
 // needGo skips the test if the go command is not on PATH (the grader
 // builds the programs it grades with it) and returns the repository
 // root.

@@ -9,6 +9,7 @@
 //	go run ./shared/cmd/grade -dir 01-echo 01            # grades the stage itself (the solution)
 //	go run ./shared/cmd/grade -addr 127.0.0.1:8888 02    # a server you started, in any language
 //	go run ./shared/cmd/grade -dir 06-epoll 06 -edge      # flags after the stage go to the server
+//	go run ./shared/cmd/grade -dir 07-io-uring 07         # 07 has no exercise yet: grades the stage
 //
 // A stage's checks are its own and every earlier stage's that still
 // apply: 01's echo checks apply to 01 only (02 on speak HTTP), 02's HTTP
@@ -74,6 +75,14 @@
 // or inline. Whether one read finds more than it takes is the kernel's
 // timing, so this burst is sent up to 5 times, on a new connection
 // each, and a loop that reads until EAGAIN answers every one.
+//
+// Stage 07 (io_uring) has no exercise yet: go run ./shared/cmd/grade
+// -dir 07-io-uring 07 (-dir may also follow the stage) grades the stage
+// with 06's checks but the edge-triggered ones, which a completion loop
+// has no edges to miss. Where io_uring is refused (a container's seccomp
+// profile, the sysctl kernel.io_uring_disabled, an old kernel, not
+// Linux), the stage exits with a message that says why, and the report
+// says that, not that the program is wrong.
 //
 // The grader builds the program with "go build" into a temporary
 // directory and starts it with "-addr 127.0.0.1:0"; the program prints
@@ -171,8 +180,9 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 			"every earlier stage's checks that apply, and stops at the first failure with\n"+
 			"a report: the bytes sent and received, a command that reproduces it, a hint.\n"+
 			"STAGE is 01, 02, ... (or 01-echo). Flags after STAGE go to the server the\n"+
-			"grader starts (go run ./shared/cmd/grade -dir 06-epoll 06 -edge).\n"+
-			"A stage without an exercise yet is graded with -dir or -addr.\n"+
+			"grader starts (go run ./shared/cmd/grade -dir 06-epoll 06 -edge), except\n"+
+			"-dir, which no stage has. A stage without an exercise yet (07) is graded\n"+
+			"with -dir or -addr.\n"+
 			"Exit status 0: passed, 1: a check failed,\n"+
 			"2: usage or build error. See the package documentation for the checks.\n\n")
 		fs.PrintDefaults()
@@ -192,15 +202,22 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 		fmt.Fprintf(errw, "grade: no stage %q; the stages are %s\n", fs.Arg(0), stageList())
 		return exitUsage
 	}
+	serverArgs := fs.Args()[1:]
+	if d, rest, ok := takeDir(serverArgs); ok && *dir == "" {
+		// "grade 07 -dir 07-io-uring": no stage has a -dir flag, so
+		// this one is the grader's.
+		*dir, serverArgs = d, rest
+	}
 	if !st.ready && *dir == "" && *addr == "" {
-		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise yet (%s); its checks grade the stage itself with -dir %s, or a server you started with -addr\n", st.id, st.dir, readyList(), st.dir)
+		fmt.Fprintf(errw, "grade: stage %s (%s) has no exercise yet (%s).\n"+
+			"Its checks grade the stage itself: go run ./shared/cmd/grade -dir %s %s\n"+
+			"or a server you started: go run ./shared/cmd/grade -addr 127.0.0.1:8888 %s\n", st.id, st.dir, readyList(), st.dir, st.id, st.id)
 		return exitUsage
 	}
 	if *dir != "" && *addr != "" {
 		fmt.Fprintf(errw, "grade: -dir and -addr exclude each other: -addr grades a server already running\n")
 		return exitUsage
 	}
-	serverArgs := fs.Args()[1:]
 	if len(serverArgs) > 0 && serverArgs[0] == "--" {
 		serverArgs = serverArgs[1:]
 	}
@@ -262,6 +279,9 @@ func grade(cfg config, out, errw io.Writer) int {
 			f := &failure{kind: kindExited, expected: "a first line of output with the address it listens on", got: err.Error()}
 			if p != nil && p.exited() {
 				f.got += " (" + p.exitStatus() + ")"
+				if msg, ok := uringRefused(p); ok {
+					f = &failure{kind: kindNoURing, expected: "io_uring(7) allowed here, for the stage to start", got: msg + " (" + p.exitStatus() + ")"}
+				}
 			}
 			fmt.Fprintln(out)
 			return finish(cfg, e, startCheck(), f, 0)
@@ -325,7 +345,7 @@ func grade(cfg config, out, errw io.Writer) int {
 // finish prints the report of the failed check c and returns exitFail.
 func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	out := e.out
-	if f.kind != kindExited && e.proc != nil && !c.endsProcess && (f.kind != kindMismatch || e.proc.exited()) {
+	if f.kind != kindExited && f.kind != kindNoURing && e.proc != nil && !c.endsProcess && (f.kind != kindMismatch || e.proc.exited()) {
 		// A connection that failed because the server died is
 		// reported as the death, with its log, not as the socket error
 		// it caused (unless the check itself ends the server).
@@ -385,6 +405,42 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 		fmt.Fprintf(out, "hints, from a nudge to nearly the code: %s\n", st.hints())
 	}
 	return exitFail
+}
+
+// takeDir finds -dir (or --dir, -dir=path) among the arguments after the
+// stage, and returns its value and the other arguments.
+func takeDir(args []string) (dir string, rest []string, ok bool) {
+	for i, a := range args {
+		if a == "--" {
+			return "", args, false
+		}
+		switch {
+		case (a == "-dir" || a == "--dir") && i+1 < len(args):
+			return args[i+1], append(append([]string{}, args[:i]...), args[i+2:]...), true
+		case strings.HasPrefix(a, "-dir="), strings.HasPrefix(a, "--dir="):
+			_, v, _ := strings.Cut(a, "=")
+			return v, append(append([]string{}, args[:i]...), args[i+1:]...), true
+		}
+	}
+	return "", args, false
+}
+
+// uringRefused finds, in the log of a server that exited, 07-io-uring's
+// message that io_uring is refused here (or that it needs Linux), and
+// returns its first clause; the log lines of the report show the rest.
+func uringRefused(p *process) (string, bool) {
+	for _, l := range p.logTail(8) {
+		for _, m := range []struct{ mark, end string }{{"io_uring is refused", "): "}, {"io_uring(7) is Linux-only", ". "}} {
+			if i := strings.Index(l, m.mark); i >= 0 {
+				msg := l[i:]
+				if j := strings.Index(msg, m.end); j >= 0 {
+					msg = msg[:j+1]
+				}
+				return msg, true
+			}
+		}
+	}
+	return "", false
 }
 
 // shown returns the connections a report shows: the last three.

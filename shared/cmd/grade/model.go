@@ -101,7 +101,7 @@ func modelChecks() []check {
 			run: checkIdle,
 		},
 		{
-			name: "edge/pipelined-burst", from: "06",
+			name: "edge/pipelined-burst", from: "06", to: "06",
 			why: fmt.Sprintf("%d pipelined requests in one write (about %d KiB) are more than one read takes: an edge-triggered loop is told once, so it must read until EAGAIN, or the bytes left in the socket wait for an event that never comes", burstRequests, burstRequests*(burstPad+70)/1024),
 			repro: func(h, p string) string {
 				return fmt.Sprintf("for i in $(seq %d); do printf 'GET /environ?n=%%d HTTP/1.1\\r\\nHost: localhost\\r\\nX-Pad: %%0%dd\\r\\n\\r\\n' $i 0; done > /tmp/burst\n"+
@@ -110,7 +110,7 @@ func modelChecks() []check {
 			run: checkBurst,
 		},
 		{
-			name: "edge/large-requests", from: "06",
+			name: "edge/large-requests", from: "06", to: "06",
 			why: fmt.Sprintf("%d pipelined POSTs of %d body bytes in one write (about %d KiB): one read takes a few, and the connection, with room for more, keeps wanting to read, so nothing re-arms an edge-triggered registration: a loop that reads once per event leaves the rest in the socket for good", largeRequests, largeBody, largeRequests*(largeBody+70)/1024),
 			repro: func(h, p string) string {
 				return fmt.Sprintf("for i in $(seq %d); do printf 'POST /environ?n=%%d HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: %d\\r\\n\\r\\n' $i; head -c %d /dev/zero | tr '\\0' b; done > /tmp/large\n"+

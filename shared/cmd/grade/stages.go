@@ -22,7 +22,9 @@ type stage struct {
 // sequential server fails from 03 on, slow clients from 04, idle
 // connections from 05, edge triggering at 06: see modelChecks); a stage
 // that is not ready has no exercise yet, and is graded only with -dir
-// (the stage itself) or -addr. Every stage from 01 to 06 is ready.
+// (the stage itself) or -addr. Every stage from 01 to 06 is ready; 07
+// is not: it is graded with -dir 07-io-uring, by 06's checks but the
+// edge-triggered ones (a completion loop has no edges to miss).
 var stages = []stage{
 	{"01", "01-echo", "a TCP echo server from raw system calls",
 		"a TCP echo server from the socket system calls: every byte a client sends comes back, partial writes and EINTR included", true, false},
@@ -36,6 +38,8 @@ var stages = []stage{
 		"the same loop on poll(2): no FD_SETSIZE limit", true, false},
 	{"06", "06-epoll", "the loop on epoll(7)",
 		"the same loop on epoll(7), level-triggered, then edge-triggered", true, false},
+	{"07", "07-io-uring", "the loop on io_uring(7)",
+		"the loop on io_uring(7): completions instead of readiness, one io_uring_enter(2) per turn", false, false},
 }
 
 // findStage finds a stage by "01", "1" or "01-echo".
@@ -147,6 +151,7 @@ const (
 	kindExited   kind = "exited"
 	kindParse    kind = "parse"
 	kindOther    kind = "error"
+	kindNoURing  kind = "io_uring refused"
 )
 
 // hints are the default hints of each kind; a check may give its own.
@@ -159,6 +164,7 @@ var hints = map[kind]string{
 	kindZombie:  "a child that exits is a zombie until its parent waits for it: on SIGCHLD, call wait4(-1, WNOHANG) in a loop until it returns 0 or ECHILD; one SIGCHLD may stand for several exits (signals of one kind do not queue).",
 	kindOrphans: "the server exited and left children running: a parent stops its children (and waits for them) before it exits, or they live on as orphans, holding their connections.",
 	kindExited:  "the server exited: its last log lines above say why. A TODO(you) returns \"not implemented\" until you write it; and a server logs a failed connection and goes on, it does not exit.",
+	kindNoURing: "nothing in the program is wrong: this machine does not let it use io_uring(7), and its message above says why (a container's seccomp profile, the sysctl kernel.io_uring_disabled, a kernel before 5.11, or not Linux). Grade it on a Linux host or VM that allows io_uring, or grade stage 06 here: go run ./shared/cmd/grade 06.",
 	kindParse:   "the answer is not an HTTP/1.1 response (RFC 9112 section 4): a status line \"HTTP/1.1 200 OK\\r\\n\", header lines, an empty line, then the body.",
 }
 
