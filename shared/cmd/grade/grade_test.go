@@ -50,9 +50,10 @@ var goldenCases = []struct {
 	{"stage06", []string{"-dir", "06-epoll", "06"}, exitPass},
 	{"stage06edge", []string{"-dir", "06-epoll", "06", "-edge"}, exitPass},
 	// An edge-triggered loop with workers that reads once per event:
-	// edge/pipelined-burst does not catch it, edge/large-requests does.
-	// How many responses came before the stall is the kernel's timing
-	// (7 nearly always: one read of 64 KiB).
+	// edge/pipelined-burst seldom catches it (about 1 run in 40: see
+	// readonce06), edge/large-requests does. Which of the two fails, and
+	// how many responses came before the stall, is the kernel's timing;
+	// both reports are pinned (see goldenAlternatives).
 	{"readonce06", []string{"-dir", "shared/cmd/grade/testdata/readonce06", "06"}, exitFail},
 }
 
@@ -62,6 +63,14 @@ var goldenCases = []struct {
 var goldenNormalizers = map[string][]normalizer{"readonce06": {
 	{regexp.MustCompile(`got: +\d+ of (\d+) responses`), "got:      K of $1 responses"},
 	{regexp.MustCompile(`(recv: .*) \(\d+ bytes\)`), "$1 (N bytes)"},
+}}
+
+// goldenAlternatives are the reports a case may give, when which check
+// fails depends on the kernel's timing: the report must be one of them,
+// by the check that failed (-update writes the one that matches).
+var goldenAlternatives = map[string]map[string]string{"readonce06": {
+	"FAIL edge/pipelined-burst\n": "readonce06burst",
+	"FAIL edge/large-requests\n":  "readonce06",
 }}
 
 // TestGolden grades each program and compares the report with
@@ -80,7 +89,19 @@ func TestGolden(t *testing.T) {
 			for _, n := range goldenNormalizers[tc.name] {
 				report = n.re.ReplaceAllString(report, n.with)
 			}
-			golden(t, tc.name, report)
+			name := tc.name
+			if alts, ok := goldenAlternatives[tc.name]; ok {
+				name = ""
+				for failed, alt := range alts {
+					if strings.Contains(report, failed) {
+						name = alt
+					}
+				}
+				if name == "" {
+					t.Fatalf("the report fails none of the checks it may fail (%v):\n%s", alts, report)
+				}
+			}
+			golden(t, name, report)
 		})
 	}
 }

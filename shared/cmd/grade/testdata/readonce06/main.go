@@ -4,10 +4,11 @@
 // 06's edge-triggered loop (EPOLLET) over the shared connection, with
 // the app on workers, as a learner writes it who gets everything right
 // but reading until EAGAIN: it reads a connection once per event. A
-// pipelined burst of many small requests does not catch it: the
-// connection's queue fills (MaxPipeline), it stops wanting Read, and the
-// EPOLL_CTL_MOD that asks for Read again re-checks the socket, which
-// reports the bytes still there. It fails edge/large-requests, a burst
+// pipelined burst of many small requests seldom catches it (about one
+// run in 40 here): the connection's queue fills (MaxPipeline), it stops
+// wanting Read, and the EPOLL_CTL_MOD that asks for Read again re-checks
+// the socket, which reports the bytes still there. It fails
+// edge/large-requests, a burst
 // of a few large requests that never fills the queue: the bytes left
 // after one read wait for an edge that never comes. Only a stall of
 // that kind is broken; the rest is the stage, trimmed to one loop.
