@@ -157,18 +157,18 @@ func httpChecks() []check {
 				}
 				if f := expectResponse(e, v, 200, []byte("Hello World")); f != nil {
 					if f.kind == kindReset || f.kind == kindEOF {
-						f.hint = "the request in flight was cut off: at SIGTERM, stop accepting (close the listener) but let the connection you are serving finish before you exit."
+						f.hint = sigtermHint(e.stage, "cut")
 					}
 					return f
 				}
 				if !e.proc.waitExit(ioTimeout) {
 					return &failure{kind: kindTimeout, expected: "the server exits (status 0) once the request in flight is answered",
 						got:  fmt.Sprintf("it still runs %v after SIGTERM", ioTimeout),
-						hint: "at SIGTERM, close the listener so the accept loop ends, and return from main once the connection in progress is done."}
+						hint: sigtermHint(e.stage, "running")}
 				}
 				if st := e.proc.exitStatus(); st != "exit status 0" {
 					return &failure{kind: kindExited, expected: "exit status 0 after SIGTERM: a requested stop is not an error",
-						got: st, hint: "a stop the operator asked for is a clean exit: return nil from the accept loop when the listener is closed (sock.ErrClosed)."}
+						got: st, hint: sigtermHint(e.stage, "status")}
 				}
 				left := e.proc.liveChildren()
 				for deadline := time.Now().Add(closeAfter); len(left) > 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {

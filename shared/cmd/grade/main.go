@@ -163,12 +163,18 @@ type config struct {
 	serverArgs []string // passed to the server after -addr (the arguments after STAGE)
 	args       []string // as given, for "run it again"
 	root       string   // the directory paths are relative to (the repository root)
+	buildFlags []string // added to "go build" (the tests build mutants with -overlay)
 }
 
 // realMain runs the grader with args, writes the report to out and
 // returns the exit status. root is the repository root, which -dir and
 // the default exercise directories are relative to.
 func realMain(args []string, out, errw io.Writer, root string) int {
+	return realMainBuild(args, out, errw, root, nil)
+}
+
+// realMainBuild is realMain with buildFlags added to "go build".
+func realMainBuild(args []string, out, errw io.Writer, root string, buildFlags []string) int {
 	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
 	fs.SetOutput(errw)
 	dir := fs.String("dir", "", "the program to grade, a package directory relative to the repository root (default: the stage's exercise, NN-name/exercise)")
@@ -225,7 +231,7 @@ func realMain(args []string, out, errw io.Writer, root string) int {
 		fmt.Fprintf(errw, "grade: flags after the stage go to the server the grader starts; with -addr you started it\n")
 		return exitUsage
 	}
-	cfg := config{stage: st, dir: *dir, addr: *addr, verbose: *verbose, serverArgs: serverArgs, args: args, root: root}
+	cfg := config{stage: st, dir: *dir, addr: *addr, verbose: *verbose, serverArgs: serverArgs, args: args, root: root, buildFlags: buildFlags}
 	if cfg.dir == "" {
 		cfg.dir = st.exercise()
 	}
@@ -240,7 +246,7 @@ func grade(cfg config, out, errw io.Writer) int {
 	// The held connections of 05 and 06 need descriptors, in the grader
 	// and in the server, which inherits the raised limit.
 	fdLimit := raiseFdLimit()
-	e := &env{addr: cfg.addr, out: out, stage: st.id, oneRequest: st.oneRequest, fdLimit: fdLimit}
+	e := &env{addr: cfg.addr, out: out, stage: st.id, oneRequest: st.oneRequest, fdLimit: fdLimit, serverArgs: cfg.serverArgs}
 	if cfg.addr == "" {
 		tmp, err := os.MkdirTemp("", "grade-")
 		if err != nil {
@@ -254,7 +260,7 @@ func grade(cfg config, out, errw io.Writer) int {
 			return exitUsage
 		}
 		fmt.Fprintf(out, "building %s\n", pkgPath(cfg.dir))
-		bin, err := build(cfg.root, cfg.dir, tmp)
+		bin, err := build(cfg.root, cfg.dir, tmp, cfg.buildFlags...)
 		if errors.Is(err, errNoCompile) {
 			fmt.Fprintf(out, "\n%s does not compile; the compiler says:\n\n%s\n", pkgPath(cfg.dir), indent(compilerOutput(err), "  "))
 			fmt.Fprintf(out, "\nFix the error and run again: %s\n", again(cfg))
@@ -273,7 +279,7 @@ func grade(cfg config, out, errw io.Writer) int {
 		if p != nil {
 			defer p.kill()
 		}
-		e.proc = p
+		e.proc, e.bin, e.root, e.dir = p, bin, cfg.root, cfg.dir
 		e.repro = reproTarget{host: "127.0.0.1", port: "8888", start: "go run " + pkgPath(cfg.dir) + " -addr 127.0.0.1:8888" + extra + " &"}
 		if err != nil {
 			f := &failure{kind: kindExited, expected: "a first line of output with the address it listens on", got: err.Error()}
@@ -284,6 +290,9 @@ func grade(cfg config, out, errw io.Writer) int {
 				}
 			}
 			fmt.Fprintln(out)
+			if fixed := flagsBeforeStage(cfg); fixed != "" && p != nil && p.exited() {
+				f.notes = append(f.notes, "grader flags go before the stage: "+fixed)
+			}
 			return finish(cfg, e, startCheck(), f, 0)
 		}
 		e.addr = p.addr
@@ -308,22 +317,34 @@ func grade(cfg config, out, errw io.Writer) int {
 			continue
 		}
 		e.convs = nil
-		f := c.run(e)
-		for _, v := range e.convs {
+		// A check with serverFlags grades a server of its own, started
+		// with them; it is killed when the check ends.
+		run, f := e.forCheck(c)
+		if f == nil {
+			run.mark = markCPU(run.proc)
+			f = c.run(run)
+		}
+		for _, v := range run.convs {
 			if !v.closed {
 				v.close()
 			}
 		}
-		if f == nil && e.proc != nil && e.proc.exited() && !c.endsProcess {
-			f = &failure{kind: kindExited, expected: "the server still running after the check", got: "it exited (" + e.proc.exitStatus() + ")"}
+		if f == nil && run.proc != nil && run.proc.exited() && !c.endsProcess {
+			f = &failure{kind: kindExited, expected: "the server still running after the check", got: "it exited (" + run.proc.exitStatus() + ")"}
 		}
 		if f != nil {
-			return finish(cfg, e, c, f, passed)
+			code := finish(cfg, run, c, f, passed)
+			run.done(e)
+			return code
 		}
+		run.done(e)
 		passed++
 		fmt.Fprintf(out, "PASS %s\n", c.name)
 		if cfg.verbose {
-			for _, v := range e.convs {
+			for _, n := range run.passNotes {
+				fmt.Fprintf(out, "     %s\n", n)
+			}
+			for _, v := range run.convs {
 				fmt.Fprint(out, v.describe("     "))
 			}
 		}
@@ -336,6 +357,8 @@ func grade(cfg config, out, errw io.Writer) int {
 		} else {
 			fmt.Fprintf(out, "  read docs/%s.md; its exercise comes later (its checks grade the stage: go run ./shared/cmd/grade -dir %s %s).\n", next.dir, next.dir, next.id)
 		}
+	} else if edge := edgeNext(cfg); edge != "" {
+		fmt.Fprintf(out, "%s\n", edge)
 	} else {
 		fmt.Fprintf(out, "that was the last stage.\n")
 	}
@@ -371,9 +394,14 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	for _, n := range f.notes {
 		fmt.Fprintf(out, "  %s\n", n)
 	}
+	if f.kind == kindTimeout {
+		if n := spinNote(e); n != "" {
+			fmt.Fprintf(out, "  %s\n", n)
+		}
+	}
 	if e.proc != nil {
-		if lines := e.proc.logTail(8); len(lines) > 0 {
-			fmt.Fprintf(out, "  the server's last log lines:\n")
+		if title, lines := logShown(e.proc); len(lines) > 0 {
+			fmt.Fprintf(out, "  %s:\n", title)
 			for _, l := range lines {
 				fmt.Fprintf(out, "    %s\n", l)
 			}
@@ -381,7 +409,10 @@ func finish(cfg config, e *env, c check, f *failure, passed int) int {
 	}
 	hint := f.hint
 	if hint == "" {
-		hint = hints[f.kind]
+		hint = stageHint(e.stage, f.kind)
+	}
+	if e.proc != nil {
+		hint = logHint(e.proc, hint)
 	}
 	if hint != "" {
 		fmt.Fprintf(out, "  hint (%s): %s\n", f.kind, hint)
@@ -488,6 +519,19 @@ type env struct {
 	// fdLimit is the grader's descriptor limit (RLIMIT_NOFILE), raised
 	// to its hard limit; the server the grader starts inherits it.
 	fdLimit uint64
+	// bin, root and dir are the program the grader built, where it
+	// runs and its directory, and serverArgs the flags after the stage:
+	// a check with serverFlags starts another copy with them.
+	bin, root, dir string
+	serverArgs     []string
+	// own: this env is a check's own server (serverFlags), killed when
+	// the check ends.
+	own bool
+	// mark is the server's CPU time when the check began, for a
+	// timeout's report (a loop that spins).
+	mark cpuMark
+	// passNotes are lines a passing check shows with -v (a measurement).
+	passNotes []string
 }
 
 // raiseFdLimit raises the soft limit on open descriptors to the hard

@@ -27,13 +27,14 @@ var errNoCompile = errors.New("the program does not compile")
 // build compiles the package in dir (relative to root) into tmp and
 // returns the binary's path. A compile error comes back wrapped in
 // errNoCompile with the compiler's output.
-func build(root, dir, tmp string) (string, error) {
+func build(root, dir, tmp string, flags ...string) (string, error) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("building %s needs the go command: %w", dir, err)
 	}
 	bin := filepath.Join(tmp, "server")
-	cmd := exec.Command(gobin, "build", "-o", bin, pkgPath(dir))
+	args := append(append([]string{"build"}, flags...), "-o", bin, pkgPath(dir))
+	cmd := exec.Command(gobin, args...)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -98,6 +98,10 @@ type check struct {
 	// endsProcess: the check ends the server (SIGTERM), so its exit is
 	// not a failure.
 	endsProcess bool
+	// serverFlags: the check grades a server of its own, the same
+	// program started again with these flags added (a short timeout, a
+	// slow app), which it kills when it ends; it needs the process.
+	serverFlags []string
 	// repro returns shell commands that do what the check does, against
 	// host and port.
 	repro func(host, port string) string
@@ -110,6 +114,7 @@ type check struct {
 func allChecks() []check {
 	all := append(echoChecks(), httpChecks()...)
 	all = append(all, modelChecks()...)
+	all = append(all, loopChecks()...)
 	sort.SliceStable(all, func(i, j int) bool { return !all[i].endsProcess && all[j].endsProcess })
 	return all
 }
