@@ -33,6 +33,9 @@ var goldenCases = []struct {
 	{"leaky01", []string{"-dir", "shared/cmd/grade/testdata/leaky01", "01"}, exitFail},
 	{"early02", []string{"-dir", "shared/cmd/grade/testdata/early02", "02"}, exitFail},
 	{"neverclose02", []string{"-dir", "shared/cmd/grade/testdata/neverclose02", "02"}, exitFail},
+	{"silentclose02", []string{"-dir", "shared/cmd/grade/testdata/silentclose02", "02"}, exitFail},
+	// Grader flags after the stage go to the server, which exits.
+	{"flagsafter04", []string{"04", "-dir", "04-select"}, exitFail},
 	{"nocompile", []string{"-dir", "shared/cmd/grade/testdata/nocompile", "01"}, exitUsage},
 	{"skeleton03", []string{"03"}, exitFail},
 	{"stage03", []string{"-dir", "03-fork", "03"}, exitPass},
@@ -313,6 +316,7 @@ var normalizers = []normalizer{
 	{regexp.MustCompile(`Date: [^"\\]*`), "Date: DATE"},
 	{regexp.MustCompile(`about \d+ descriptors`), "about N descriptors"},
 	{regexp.MustCompile(`got: +\d+ open, \d+ more`), "got:      M open, M-N more"},
+	{regexp.MustCompile(`descriptor \d+ registered`), "descriptor N registered"},
 }
 
 // normalizer replaces every match of re with with.

@@ -246,6 +246,9 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 		}
 		if f.kind == kindTimeout && len(v.recv) == 0 {
 			f.hint = "no answer came: does your server block in read, waiting for more than the client sends? A request ends with an empty line (\\r\\n\\r\\n), and a body after it is Content-Length bytes long."
+			if loopStage(e.stage) {
+				f.hint = stageHint(e.stage, kindTimeout)
+			}
 		}
 		if f.kind == kindTimeout && len(v.recv) > 0 {
 			f.got = fmt.Sprintf("%s, incomplete, then nothing more for %v", summary(v.recv), ioTimeout)
@@ -286,6 +289,11 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 		return &failure{kind: kindMismatch, expected: want,
 			got:  fmt.Sprintf("%s, then %d more bytes: %s", summary(v.recv[:r.size]), len(v.recv)-r.size, quote(v.recv[r.size:])),
 			hint: "bytes after the end of the response: its Content-Length must count the body exactly."}
+	}
+	if e.oneRequest && !strings.EqualFold(r.header["connection"], "close") {
+		return &failure{kind: kindMismatch, expected: want + ", its response saying Connection: close",
+			got:  fmt.Sprintf("%s, without Connection: close", summary(v.recv[:r.size])),
+			hint: "this stage answers one request per connection: its response says so with \"Connection: close\" (RFC 9112 section 9.6), or the client may send its next request on a connection the server is closing."}
 	}
 	return nil
 }

@@ -291,7 +291,7 @@ func grade(cfg config, out, errw io.Writer) int {
 			}
 			fmt.Fprintln(out)
 			if fixed := flagsBeforeStage(cfg); fixed != "" && p != nil && p.exited() {
-				f.notes = append(f.notes, "grader flags go before the stage: "+fixed)
+				f.hint = "flags after the stage go to the server, and grader flags go before the stage: " + fixed
 			}
 			return finish(cfg, e, startCheck(), f, 0)
 		}

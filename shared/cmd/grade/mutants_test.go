@@ -19,6 +19,10 @@ type mutant struct {
 	args     []string
 	check    string // the check that must fail
 	hint     string // a part of the report
+	// golden: the report is stable (no count that depends on the
+	// kernel's buffers or on timing), and testdata/mutant-NAME.golden
+	// pins it.
+	golden bool
 }
 
 // mutants are wrong servers that trial learners wrote and that passed
@@ -28,41 +32,52 @@ var mutants = []mutant{
 	// 02's lessons: the header timeout (docs/breakit/02-no-header-timeout.patch)
 	// and the lingering close (docs/breakit/02-no-linger.patch).
 	{"02-no-header-timeout", "shared/stage/blocking/serve.go", "\t\tc.sc.SetReadDeadline(start.Add(s.HeaderTimeout))\n", "",
-		[]string{"-dir", "02-simple-wsgi", "02"}, "http/header-timeout", "408"},
+		[]string{"-dir", "02-simple-wsgi", "02"}, "http/header-timeout", "408", true},
 	{"02-no-linger", "shared/stage/blocking/serve.go", "func (s *Server) linger(c *Conn) {\n", "func (s *Server) linger(c *Conn) {\n\tif true {\n\t\treturn\n\t}\n",
-		[]string{"-dir", "02-simple-wsgi", "02"}, "http/lingering-close", "linger"},
+		[]string{"-dir", "02-simple-wsgi", "02"}, "http/lingering-close", "linger", true},
+	// 02 answers one request per connection and says so.
+	{"02-no-connection-close", "shared/stage/blocking/serve.go", "Close: !s.KeepAlive || c.stopped()", "Close: c.stopped()",
+		[]string{"-dir", "02-simple-wsgi", "02"}, "http/hello", "Connection: close", false},
 	// Partial writes: marking the whole output sent when write took
 	// part of it loses the rest.
 	{"04-sent-len", "04-select/conn.go", "\t\tc.Sent(n)\n", "\t\tc.Sent(len(c.Output()))\n",
-		[]string{"-dir", "04-select", "04"}, "slow/late-reader", "c.Sent(n)"},
+		[]string{"-dir", "04-select", "04"}, "slow/late-reader", "c.Sent(n)", false},
 	{"06-sent-len", "06-epoll/conn.go", "\t\tc.Sent(n)\n", "\t\tc.Sent(len(c.Output()))\n",
-		[]string{"-dir", "06-epoll", "06"}, "slow/late-reader", "c.Sent(n)"},
+		[]string{"-dir", "06-epoll", "06"}, "slow/late-reader", "c.Sent(n)", false},
 	// Without POLLOUT the rest of a response waits for nothing.
 	{"05-no-pollout", "05-poll/server.go", "\t\tev |= unix.POLLOUT\n", "",
-		[]string{"-dir", "05-poll", "05"}, "slow/late-reader", "writable again"},
+		[]string{"-dir", "05-poll", "05"}, "slow/late-reader", "writable again", false},
 	// An epoll loop that does not MOD a connection to EPOLLOUT never
 	// writes the response of a request followed by a half-close.
 	{"06-no-watch-mod", "06-epoll/server.go", "\t\tc.Watched = w\n\t\ts.ctl(unix.EPOLL_CTL_MOD, c.Fd(), w)", "\t\tc.Watched = w",
-		[]string{"-dir", "06-epoll", "06"}, "http/half-close", "EPOLL_CTL_MOD to EPOLLOUT"},
+		[]string{"-dir", "06-epoll", "06"}, "http/half-close", "EPOLL_CTL_MOD to EPOLLOUT", true},
+	// select's nfds is the highest descriptor plus one: one less, and
+	// the highest is never reported (the loop's timeout hint).
+	{"04-nfds-off-by-one", "04-select/server.go", "\treturn top + 1\n", "\treturn top\n",
+		[]string{"-dir", "04-select", "04"}, "http/hello", "nfds the highest descriptor plus one", true},
+	// A write that retries EAGAIN at once spins until the client reads
+	// (docs/breakit/04-write-spins.patch): the timeout says so.
+	{"04-write-spins", "04-select/conn.go", "\t\tcase err == unix.EAGAIN:\n\t\t\treturn false", "\t\tcase err == unix.EAGAIN:\n\t\t\tcontinue",
+		[]string{"-dir", "04-select", "04"}, "slow/client-never-reads", "a loop that spins (a socket always ready", false},
 	// A loop that always watches for writability spins.
 	{"04-always-write-set", "04-select/server.go", "\t\tif w&loop.Write != 0 {\n\t\t\twr.Set(c.Fd())\n\t\t}", "\t\twr.Set(c.Fd())",
-		[]string{"-dir", "04-select", "04"}, "loop/no-spin", "a loop that spins"},
+		[]string{"-dir", "04-select", "04"}, "loop/no-spin", "a loop that spins", false},
 	// poll reports a reset connection whose app runs at every turn
 	// until a probe settles it (docs/breakit/05-no-probe.patch).
 	{"05-no-probe", "05-poll/conn.go", "\t\ts.probe(c)\n", "\t\t_ = s.probe\n",
-		[]string{"-dir", "05-poll", "05"}, "loop/no-spin", "probe it"},
+		[]string{"-dir", "05-poll", "05"}, "loop/no-spin", "probe it", false},
 	{"06-no-probe", "06-epoll/conn.go", "\t\ts.probe(c)\n", "\t\t_ = s.probe\n",
-		[]string{"-dir", "06-epoll", "06"}, "loop/no-spin", "probe it"},
+		[]string{"-dir", "06-epoll", "06"}, "loop/no-spin", "probe it", false},
 	// A loop that never drives what wait.End() returns never closes an
 	// idle connection.
 	{"04-no-end-drive", "04-select/server.go", "\tfor _, c := range wait.End() {\n\t\ts.drive(c, false)\n\t}", "\twait.End()",
-		[]string{"-dir", "04-select", "04"}, "idle/timeout", "wait.End()"},
+		[]string{"-dir", "04-select", "04"}, "idle/timeout", "wait.End()", true},
 	// select without fit dies at descriptor 1024.
 	{"04-no-fit", "04-select/accept.go", "\t\tlow, err := fit(fd)", "\t\tlow, err := fd, error(nil)",
-		[]string{"-dir", "04-select", "04"}, "fdset/1100-connections", "index out of range"},
+		[]string{"-dir", "04-select", "04"}, "fdset/1100-connections", "index out of range", false},
 	// -edge without EPOLLET in the registration.
 	{"06-no-et", "06-epoll/server.go", "Events: events(w) | s.et,", "Events: events(w),",
-		[]string{"-dir", "06-epoll", "06", "-edge"}, "edge/registered-edge", "level-triggered"},
+		[]string{"-dir", "06-epoll", "06", "-edge"}, "edge/registered-edge", "level-triggered", true},
 }
 
 // TestMutantsFail grades each mutant and expects its check to fail with
@@ -78,6 +93,9 @@ func TestMutantsFail(t *testing.T) {
 			t.Log(report)
 			if !strings.Contains(report, "FAIL "+m.check+"\n") || !strings.Contains(report, m.hint) {
 				t.Errorf("want FAIL %s and %q in the report:\n%s", m.check, m.hint, report)
+			}
+			if m.golden {
+				golden(t, "mutant-"+m.name, normalize(report))
 			}
 		})
 	}

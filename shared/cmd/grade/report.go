@@ -55,6 +55,9 @@ func logShown(p *process) (string, []string) {
 			end := min(i+12, len(lines))
 			return "the server's log from its panic", lines[i:end]
 		}
+		if strings.HasPrefix(l, "flag provided but not defined") {
+			return "the server's log from its flag error", lines[i:min(i+2, len(lines))]
+		}
 	}
 	return "the server's last log lines", p.logTail(8)
 }
