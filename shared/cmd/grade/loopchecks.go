@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -32,6 +33,10 @@ const (
 	// fdSetConns is how many silent connections the FD_SETSIZE check
 	// holds: more than select's 1024 descriptors.
 	fdSetConns = 1100
+	// acceptBurst is how many connections the accept burst queues up
+	// while the server is stopped (SIGSTOP): more than a batch of 64
+	// per listening socket with two loops.
+	acceptBurst = 200
 	// epollET is EPOLLET in the events of /proc/PID/fdinfo's tfd lines.
 	epollET = 1 << 31
 )
@@ -107,7 +112,17 @@ func loopChecks() []check {
 			run: checkFdSetSize,
 		},
 		{
-			name: "edge/registered-edge", from: "06", process: true, proc: true,
+			name: "edge/accept-burst", from: "06", to: "06", process: true,
+			why: fmt.Sprintf("edge-triggered, the listening socket is reported once however many connections wait (here %d, queued while the server is stopped): a loop that accepts a batch (the stage's 64) and waits for the next event leaves the rest in the listen queue until another client comes, so it accepts until EAGAIN", acceptBurst),
+			repro: func(h, p string) string {
+				return fmt.Sprintf("kill -STOP PID   # PID: the server's process id; the connections queue up meanwhile\n"+
+					"for i in $(seq %d); do printf 'GET /nope HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' | nc -N %s %s >/tmp/burst.$i & done\n"+
+					"sleep 1; kill -CONT PID; wait; cat /tmp/burst.* | grep -c '^HTTP/1.1 404'   # %d", acceptBurst, h, p, acceptBurst)
+			},
+			run: checkAcceptBurst,
+		},
+		{
+			name: "edge/registered-edge", from: "06", to: "06", process: true, proc: true,
 			why: "with -edge every connection is registered edge-triggered (EPOLLET): a level-triggered registration still serves correctly, so only the interest list shows that the edge-triggered part is not done",
 			repro: func(h, p string) string {
 				return fmt.Sprintf("(printf 'GET /nope HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n'; sleep 3) | nc %s %s &\n"+
@@ -506,4 +521,74 @@ func checkRegisteredEdge(e *env) *failure {
 	}
 	e.passNotes = append(e.passNotes, fmt.Sprintf("descriptor %d registered with events %#x", fd, ev))
 	return nil
+}
+
+// checkAcceptBurst stops the server (SIGSTOP), queues acceptBurst
+// connections, each with GET /nope sent, lets it go on (SIGCONT) and
+// expects every one answered: the listening socket's readiness is
+// reported once for all of them.
+func checkAcceptBurst(e *env) *failure {
+	if err := e.signal(syscall.SIGSTOP); err != nil {
+		return &failure{kind: kindOther, expected: "to stop the server for a moment (SIGSTOP)", got: err.Error()}
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			e.signal(syscall.SIGCONT)
+		}
+	}()
+	req := []byte("GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	vs := make([]*conv, 0, acceptBurst)
+	for range acceptBurst {
+		v, err := e.dial()
+		if err != nil {
+			return dialFailure(err)
+		}
+		if err := v.send(req); err != nil {
+			return failed(err, "to send the request", errText(err))
+		}
+		vs = append(vs, v)
+	}
+	if err := e.signal(syscall.SIGCONT); err != nil {
+		return &failure{kind: kindOther, expected: "to let the server go on (SIGCONT)", got: err.Error()}
+	}
+	stopped = false
+	want := fmt.Sprintf("each of the %d connections that waited in the listen queue answered 404", acceptBurst)
+	answered := 0
+	var first *failure
+	deadline := time.Now().Add(2 * ioTimeout)
+	for _, v := range vs {
+		err := v.readUntil(max(time.Until(deadline), time.Millisecond), func(b []byte) bool {
+			r, perr := parseResponse(b, false)
+			return perr != nil || r.complete
+		})
+		r, perr := parseResponse(v.recv, v.end == endEOF)
+		if perr == nil && r.complete && r.status == 404 {
+			answered++
+			continue
+		}
+		if first == nil {
+			first = failed(err, want, fmt.Sprintf("conn %d: %s", v.id, gotText(v, err)))
+			if perr != nil {
+				first = &failure{kind: kindParse, expected: want, got: "a response that does not parse: " + perr.msg, notes: perr.caret()}
+			} else if r.complete {
+				first = &failure{kind: kindMismatch, expected: want, got: fmt.Sprintf("conn %d: %s", v.id, summary(v.recv))}
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	// Show the first connection left unanswered, not all of them.
+	for _, v := range vs {
+		if len(v.recv) == 0 {
+			e.convs = []*conv{v}
+			break
+		}
+	}
+	first.got = fmt.Sprintf("%d of %d answered; %s", answered, acceptBurst, first.got)
+	if first.kind == kindTimeout {
+		first.hint = "connections were left in the listen queue: edge-triggered (EPOLLET), the listening socket is reported once when connections arrive, however many; accept until accept4 says EAGAIN, or the rest wait for a new client's edge."
+	}
+	return first
 }

@@ -75,6 +75,9 @@ var mutants = []mutant{
 	// select without fit dies at descriptor 1024.
 	{"04-no-fit", "04-select/accept.go", "\t\tlow, err := fit(fd)", "\t\tlow, err := fd, error(nil)",
 		[]string{"-dir", "04-select", "04"}, "fdset/1100-connections", "index out of range", false},
+	// -edge with accept capped at a batch per event.
+	{"06-edge-accept-batch", "06-epoll/accept.go", "(s.et != 0 || i < acceptBatch)", "i < acceptBatch",
+		[]string{"-dir", "06-epoll", "06", "-edge"}, "edge/accept-burst", "accept until accept4 says EAGAIN", false},
 	// -edge without EPOLLET in the registration.
 	{"06-no-et", "06-epoll/server.go", "Events: events(w) | s.et,", "Events: events(w),",
 		[]string{"-dir", "06-epoll", "06", "-edge"}, "edge/registered-edge", "level-triggered", true},
