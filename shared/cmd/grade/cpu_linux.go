@@ -14,11 +14,12 @@ import (
 // USER_HZ, 100 a second on Linux whatever the kernel's own tick rate.
 const userHZ = 100
 
-// cpuMark is the CPU time the server had used at a moment.
+// cpuMark is the CPU time the server had used at a moment, and the time
+// its threads had spent runnable, waiting for a CPU.
 type cpuMark struct {
-	at    time.Time
-	ticks int64 // utime + stime of the server and its children, in 1/userHZ s
-	ok    bool  // false if it could not be read
+	at        time.Time
+	run, wait time.Duration // of the server and its children, every thread
+	ok        bool          // false if it could not be read
 }
 
 // markCPU reads p's CPU time now; a zero mark if p is nil or /proc
@@ -27,39 +28,86 @@ func markCPU(p *process) cpuMark {
 	if p == nil {
 		return cpuMark{}
 	}
-	t, err := p.cpuTicks()
+	run, wait, err := p.schedTimes()
 	if err != nil {
 		return cpuMark{}
 	}
-	return cpuMark{at: time.Now(), ticks: t, ok: true}
+	return cpuMark{at: time.Now(), run: run, wait: wait, ok: true}
 }
 
-// since returns the CPU time p used and the wall time that passed since
-// m.
-func (m cpuMark) since(p *process) (cpu, wall time.Duration, ok bool) {
+// since returns the CPU time p used since m, the time its threads spent
+// waiting for a CPU (runnable, not running: on a loaded machine a loop
+// that spins gets part of a CPU, and waits for it the rest of the time)
+// and the wall time that passed.
+func (m cpuMark) since(p *process) (cpu, waited, wall time.Duration, ok bool) {
 	if !m.ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	now := markCPU(p)
 	if !now.ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return time.Duration(now.ticks-m.ticks) * time.Second / userHZ, now.at.Sub(m.at), true
+	return now.run - m.run, now.wait - m.wait, now.at.Sub(m.at), true
 }
 
-// cpuTicks returns the CPU time (user and system, every thread) of the
-// server and of its live children: fields 14 and 15 of /proc/PID/stat.
-func (p *process) cpuTicks() (int64, error) {
-	total, err := statTicks(p.pid())
-	if err != nil {
-		return 0, err
-	}
+// schedTimes returns the time the threads of the server and of its live
+// children have run and have waited to run: the first two fields of
+// /proc/PID/task/TID/schedstat, in nanoseconds. Where the kernel has no
+// schedstat, the CPU time of /proc/PID/stat (utime + stime), with no
+// wait.
+func (p *process) schedTimes() (run, wait time.Duration, err error) {
+	pids := []int{p.pid()}
 	for _, m := range p.liveChildren() {
-		if t, err := statTicks(m.pid); err == nil {
-			total += t
-		}
+		pids = append(pids, m.pid)
 	}
-	return total, nil
+	for i, pid := range pids {
+		r, w, err := schedstat(pid)
+		if err != nil {
+			t, terr := statTicks(pid)
+			if terr != nil {
+				if i == 0 {
+					return 0, 0, terr
+				}
+				continue // a child that has just exited
+			}
+			r, w = time.Duration(t)*time.Second/userHZ, 0
+		}
+		run += r
+		wait += w
+	}
+	return run, wait, nil
+}
+
+// schedstat sums the run and wait times of every thread of pid.
+func schedstat(pid int) (run, wait time.Duration, err error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "schedstat"))
+		if err != nil {
+			continue
+		}
+		fs := strings.Fields(string(b))
+		if len(fs) < 2 {
+			continue
+		}
+		r, err1 := strconv.ParseInt(fs[0], 10, 64)
+		w, err2 := strconv.ParseInt(fs[1], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		run += time.Duration(r)
+		wait += time.Duration(w)
+		n++
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("no schedstat in %s", dir)
+	}
+	return run, wait, nil
 }
 
 // statTicks reads utime + stime of one process.

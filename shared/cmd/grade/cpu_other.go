@@ -15,7 +15,9 @@ type cpuMark struct{ ok bool }
 func markCPU(p *process) cpuMark { return cpuMark{} }
 
 // since cannot tell without Linux's /proc.
-func (m cpuMark) since(p *process) (cpu, wall time.Duration, ok bool) { return 0, 0, false }
+func (m cpuMark) since(p *process) (cpu, waited, wall time.Duration, ok bool) {
+	return 0, 0, 0, false
+}
 
 // epollEvents needs Linux.
 func (p *process) epollEvents() (map[int]uint32, error) {

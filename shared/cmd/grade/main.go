@@ -65,24 +65,26 @@
 // a padding header, more than one 64 KiB read yet within the kernel's
 // first receive window, are all answered, in order: an edge-triggered
 // loop that stops reading before EAGAIN waits for an event that never
-// comes. Then 12 pipelined POSTs with bodies of 8,900 bytes in one
-// write, about 105 KiB: a read of 64 KiB takes 7, too few to fill the
-// connection's queue of pipelined requests, so the connection wants to
-// read throughout and its registration never changes. A loop that reads
-// once per event can pass the first burst when its app runs on workers
-// (the queue fills, and the EPOLL_CTL_MOD that asks for Read again
-// makes epoll re-check the socket); it cannot pass this one, on workers
-// or inline. Whether one read finds more than it takes is the kernel's
-// timing, so this burst is sent up to 5 times, on a new connection
-// each, and a loop that reads until EAGAIN answers every one.
+// comes. 200 connections queued while the server is stopped (SIGSTOP)
+// are all answered (an edge-triggered loop that accepts a batch per
+// event leaves the rest). With -edge, each connection's registration in
+// the server's epoll interest list (/proc/PID/fdinfo) has EPOLLET.
 //
-// Stage 07 (io_uring) has no exercise yet: go run ./shared/cmd/grade
-// -dir 07-io-uring 07 (-dir may also follow the stage) grades the stage
-// with 06's checks but the edge-triggered ones, which a completion loop
-// has no edges to miss. Where io_uring is refused (a container's seccomp
-// profile, the sysctl kernel.io_uring_disabled, an old kernel, not
-// Linux), the stage exits with a message that says why, and the report
-// says that, not that the program is wrong.
+// Checks that wrong servers of trial learners passed before (see
+// loopchecks.go): from 02, a request followed by a half-close is
+// answered; a request whose body the app ignores gets its response and
+// a clean close, not a reset (the lingering close); half a head gets 408
+// after -header-timeout; 8 MiB echoed to a client that reads only once
+// the server's socket is full comes back whole (partial writes); and
+// 02's responses say Connection: close. From 03, an idle keep-alive
+// connection is closed after -idle-timeout. From 04, the server's CPU
+// time stays under half the wall time while a connection is idle and
+// while an app runs for a client that has reset (a loop that spins
+// fails, and a timeout's report says how much CPU the server spent);
+// at 04, 1,100 silent connections, past FD_SETSIZE, leave the server
+// alive to answer the next client. A check that needs a short timeout
+// or a slow app starts a copy of the server with that flag added
+// (-header-timeout 1s, -idle-timeout 1s, -delay 1s) and stops it after.
 //
 // The grader builds the program with "go build" into a temporary
 // directory and starts it with "-addr 127.0.0.1:0"; the program prints

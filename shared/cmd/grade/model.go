@@ -66,7 +66,7 @@ func modelChecks() []check {
 			name: "fork/no-zombies", from: "03", to: "03", process: true, proc: true,
 			why: "a child that exits stays in the process table as a zombie until its parent waits for it (wait4): unreaped, they fill the table and fork fails",
 			repro: func(h, p string) string {
-				return fmt.Sprintf("for i in $(seq 20); do curl -s http://%s:%s/nope >/dev/null; done\n"+
+				return fmt.Sprintf("for i in $(seq 20); do curl -s http://%s:%s/nope >/dev/null & done; wait   # 20 at once\n"+
 					"ps -o pid,stat,args --ppid PID        # PID: the server's process id; Z is a zombie", h, p)
 			},
 			run: checkNoZombies,

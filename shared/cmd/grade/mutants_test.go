@@ -38,6 +38,15 @@ var mutants = []mutant{
 	// 02 answers one request per connection and says so.
 	{"02-no-connection-close", "shared/stage/blocking/serve.go", "Close: !s.KeepAlive || c.stopped()", "Close: c.stopped()",
 		[]string{"-dir", "02-simple-wsgi", "02"}, "http/hello", "Connection: close", false},
+	// 03: one wait4 per SIGCHLD (docs/breakit/03-reap-once.patch), the
+	// parent's copy of a connection (docs/breakit/03-parent-keeps-conn.patch),
+	// a child that does not stop when asked at SIGTERM.
+	{"03-reap-once", "03-fork/children.go", "\tfor {\n\t\tvar ws unix.WaitStatus", "\tfor range 1 {\n\t\tvar ws unix.WaitStatus",
+		[]string{"-dir", "03-fork", "03"}, "fork/no-zombies", "& done; wait", false},
+	{"03-parent-keeps-conn", "03-fork/serve.go", "\t// client_connection.close() in the parent).\n\tf.Close()\n", "\t// client_connection.close() in the parent).\n",
+		[]string{"-dir", "03-fork", "03"}, "http/no-fd-leak", "pgrep -P PID", false},
+	{"03-child-ignores-stop", "03-fork/child.go", "\t\t\tc.Stop() // the request", "\t\t\t_ = c // the request",
+		[]string{"-dir", "03-fork", "03"}, "http/sigterm-in-flight", "a child that does not stop when asked", false},
 	// Partial writes: marking the whole output sent when write took
 	// part of it loses the rest.
 	{"04-sent-len", "04-select/conn.go", "\t\tc.Sent(n)\n", "\t\tc.Sent(len(c.Output()))\n",

@@ -104,7 +104,7 @@ func sigtermHint(id, what string) string {
 		return map[string]string{
 			"cut":     "the request in flight was cut off: at SIGTERM the parent closes the listener and asks each child to stop; a child serving a request finishes it before it exits, and the parent waits for them.",
 			"running": "at SIGTERM the parent stops accepting and asks its children to stop: a child that does not stop when asked (an idle one closes at once, a busy one after its response) keeps the parent waiting; then return from main.",
-			"status":  "a stop the operator asked for is a clean exit: once the listener is closed and the children have stopped (each asked to, then waited for), return nil.",
+			"status":  "a stop the operator asked for is a clean exit (status 0): a child that does not stop when asked (an idle keep-alive child must close its connection at once: the connection's Stop) makes the parent wait, kill it and fail; once the listener is closed and every child has stopped (each asked to, then waited for), return nil.",
 		}[what]
 	case loopStage(id):
 		return map[string]string{
@@ -179,9 +179,25 @@ func spinNote(e *env) string {
 	if e.proc == nil {
 		return ""
 	}
-	cpu, wall, ok := e.mark.since(e.proc)
-	if !ok || wall < time.Second || 2*cpu < wall {
+	cpu, waited, wall, ok := e.mark.since(e.proc)
+	if !ok || wall < time.Second || !spinning(cpu, waited, wall) {
 		return ""
 	}
-	return fmt.Sprintf("your server spent %.1f s of CPU in %.1f s: a loop that spins (a socket always ready, a drive that never returns)", cpu.Seconds(), wall.Seconds())
+	return fmt.Sprintf("your server spent %s in %.1f s: a loop that spins (a socket always ready, a drive that never returns)", cpuText(cpu, waited, 1), wall.Seconds())
+}
+
+// spinning reports whether a server that ran for cpu and waited for a
+// CPU for waited, in wall, spins: it wanted a CPU (ran or waited to run)
+// half the time or more. A server that waits in select, poll or
+// epoll_wait wants next to none.
+func spinning(cpu, waited, wall time.Duration) bool { return 2*(cpu+waited) >= wall }
+
+// cpuText says how much CPU a server used, and how long it waited for
+// one if that counts (a loaded machine), with prec decimals.
+func cpuText(cpu, waited time.Duration, prec int) string {
+	s := fmt.Sprintf("%.*f s of CPU", prec, cpu.Seconds())
+	if waited >= 100*time.Millisecond {
+		s += fmt.Sprintf(" (and %.*f s runnable, waiting for one)", prec, waited.Seconds())
+	}
+	return s
 }
