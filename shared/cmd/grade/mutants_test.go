@@ -47,6 +47,10 @@ var mutants = []mutant{
 		[]string{"-dir", "03-fork", "03"}, "http/no-fd-leak", "pgrep -P PID", false},
 	{"03-child-ignores-stop", "03-fork/child.go", "\t\t\tc.Stop() // the request", "\t\t\t_ = c // the request",
 		[]string{"-dir", "03-fork", "03"}, "http/sigterm-in-flight", "a child that does not stop when asked", false},
+	// A close that does not tell the connection (Closed) leaves the loop
+	// using the descriptor: the log's "bad file descriptor" hint.
+	{"04-close-no-Closed", "04-select/conn.go", "\tc.Closed()", "",
+		[]string{"-dir", "04-select", "04"}, "http/echo-body", "a descriptor used after close: do you call Closed", false},
 	// Partial writes: marking the whole output sent when write took
 	// part of it loses the rest.
 	{"04-sent-len", "04-select/conn.go", "\t\tc.Sent(n)\n", "\t\tc.Sent(len(c.Output()))\n",

@@ -67,6 +67,9 @@ func logShown(p *process) (string, []string) {
 // the check saw.
 func logHint(p *process, hint string) string {
 	if strings.Contains(strings.ToLower(p.stderr.String()), "bad file descriptor") {
+		if hint != "" {
+			hint = strings.ToUpper(hint[:1]) + hint[1:]
+		}
 		return strings.TrimSpace("a descriptor used after close: do you call Closed/forget the fd when you close it? " + hint)
 	}
 	return hint

@@ -27,7 +27,7 @@ func TestLogShownFromPanic(t *testing.T) {
 func TestLogHintBadDescriptor(t *testing.T) {
 	p := &process{stderr: &syncBuffer{}}
 	p.stderr.Write([]byte("04-select: read: bad file descriptor\n"))
-	if got := logHint(p, "the check's hint."); !strings.HasPrefix(got, "a descriptor used after close: do you call Closed/forget the fd when you close it? the check's hint.") {
+	if got := logHint(p, "the check's hint."); !strings.HasPrefix(got, "a descriptor used after close: do you call Closed/forget the fd when you close it? The check's hint.") {
 		t.Errorf("got %q", got)
 	}
 	q := &process{stderr: &syncBuffer{}}
