@@ -205,3 +205,30 @@ func (p *process) socketFd(local, remote string) (int, error) {
 	}
 	return -1, nil
 }
+
+// waitStopped waits, up to d, until every thread of the server is
+// stopped (state T in /proc/PID/task/TID/stat: a SIGSTOP has taken
+// effect; kill returns before it has), and reports whether they are.
+func (p *process) waitStopped(d time.Duration) bool {
+	dir := fmt.Sprintf("/proc/%d/task", p.pid())
+	for deadline := time.Now().Add(d); ; time.Sleep(time.Millisecond) {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return false
+		}
+		stopped := len(ents) > 0
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+			if err != nil {
+				continue
+			}
+			if i := strings.LastIndexByte(string(b), ')'); i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+				stopped = false
+				break
+			}
+		}
+		if stopped || time.Now().After(deadline) {
+			return stopped
+		}
+	}
+}

@@ -120,7 +120,7 @@ func loopChecks() []check {
 			run: checkFdSetSize,
 		},
 		{
-			name: "edge/accept-burst", from: "06", to: "06", process: true,
+			name: "edge/accept-burst", from: "06", to: "06", process: true, proc: true,
 			why: fmt.Sprintf("edge-triggered, the listening socket is reported once however many connections wait (here %d, queued while the server is stopped): a loop that accepts a batch (the stage's 64) and waits for the next event leaves the rest in the listen queue until another client comes, so it accepts until EAGAIN", acceptBurst),
 			repro: func(h, p string) string {
 				return fmt.Sprintf("kill -STOP PID   # PID: the server's process id; the connections queue up meanwhile\n"+
@@ -568,6 +568,11 @@ func checkAcceptBurst(e *env) *failure {
 			e.signal(syscall.SIGCONT)
 		}
 	}()
+	// kill returns before the stop takes effect: a server still running
+	// would accept the first connections one event at a time.
+	if !e.proc.waitStopped(ioTimeout) {
+		return &failure{kind: kindOther, expected: "the server stopped (state T) after SIGSTOP", got: fmt.Sprintf("it was not, %v after", ioTimeout)}
+	}
 	req := []byte("GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 	vs := make([]*conv, 0, acceptBurst)
 	for range acceptBurst {
