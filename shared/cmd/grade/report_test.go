@@ -70,3 +70,24 @@ func TestEdgeNext(t *testing.T) {
 		t.Errorf("with -edge: got %q", got)
 	}
 }
+
+// A timeout's hint names the loop's usual causes from 04 on, and a
+// blocking read before.
+func TestStageHintTimeout(t *testing.T) {
+	for id, want := range map[string]string{
+		"02": "does your server block in read",
+		"04": "is select's nfds the highest descriptor plus one",
+		"05": "in the pollfd array",
+		"06": "in the interest list (EPOLL_CTL_ADD at accept, EPOLL_CTL_MOD when its Want changes)",
+	} {
+		if got := stageHint(id, kindTimeout); !strings.Contains(got, want) {
+			t.Errorf("stage %s: %q, want %q in it", id, got, want)
+		}
+	}
+	if got := sigtermHint("03", "status"); !strings.Contains(got, "a child that does not stop when asked") {
+		t.Errorf("03's SIGTERM hint: %q", got)
+	}
+	if got := sigtermHint("05", "running"); !strings.Contains(got, "loop") {
+		t.Errorf("05's SIGTERM hint: %q", got)
+	}
+}
