@@ -34,7 +34,7 @@ var mutants = []mutant{
 	{"02-no-header-timeout", "shared/stage/blocking/serve.go", "\t\tc.sc.SetReadDeadline(start.Add(s.HeaderTimeout))\n", "",
 		[]string{"-dir", "02-simple-wsgi", "02"}, "http/header-timeout", "408", true},
 	{"02-no-linger", "shared/stage/blocking/serve.go", "func (s *Server) linger(c *Conn) {\n", "func (s *Server) linger(c *Conn) {\n\tif true {\n\t\treturn\n\t}\n",
-		[]string{"-dir", "02-simple-wsgi", "02"}, "http/lingering-close", "linger", true},
+		[]string{"-dir", "02-simple-wsgi", "02"}, "http/lingering-close", "linger", false}, // the reset may come before or after the client reads the 405
 	// 02 answers one request per connection and says so.
 	{"02-no-connection-close", "shared/stage/blocking/serve.go", "Close: !s.KeepAlive || c.stopped()", "Close: c.stopped()",
 		[]string{"-dir", "02-simple-wsgi", "02"}, "http/hello", "Connection: close", false},
