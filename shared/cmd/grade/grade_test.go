@@ -34,8 +34,6 @@ var goldenCases = []struct {
 	{"early02", []string{"-dir", "shared/cmd/grade/testdata/early02", "02"}, exitFail},
 	{"neverclose02", []string{"-dir", "shared/cmd/grade/testdata/neverclose02", "02"}, exitFail},
 	{"silentclose02", []string{"-dir", "shared/cmd/grade/testdata/silentclose02", "02"}, exitFail},
-	// Grader flags after the stage go to the server, which exits.
-	{"flagsafter04", []string{"04", "-dir", "04-select"}, exitFail},
 	{"nocompile", []string{"-dir", "shared/cmd/grade/testdata/nocompile", "01"}, exitUsage},
 	{"skeleton03", []string{"03"}, exitFail},
 	{"stage03", []string{"-dir", "03-fork", "03"}, exitPass},

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"net"
 	"strings"
 	"testing"
 )
@@ -89,5 +91,25 @@ func TestStageHintTimeout(t *testing.T) {
 	}
 	if got := sigtermHint("05", "running"); !strings.Contains(got, "loop") {
 		t.Errorf("05's SIGTERM hint: %q", got)
+	}
+}
+
+// -addr written after the stage goes to the server the grader starts,
+// which cannot listen there (a server already does: the learner's) and
+// exits: the report says that grader flags go before the stage.
+func TestAddrAfterStage(t *testing.T) {
+	root := needGo(t)
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	var out, errw bytes.Buffer
+	code := realMain([]string{"-dir", "04-select", "04", "-addr", addr}, &out, &errw, root)
+	want := "grader flags go before the stage: go run ./shared/cmd/grade -dir 04-select -addr " + addr + " 04"
+	if code != exitFail || !strings.Contains(out.String(), "FAIL start/prints-address") || !strings.Contains(out.String(), want) {
+		t.Errorf("exit status %d; want 1, FAIL start/prints-address and %q:\n%s%s", code, want, out.String(), errw.String())
 	}
 }
