@@ -233,10 +233,12 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 	if mustClose {
 		want += ", then the server closes"
 	}
+	start := time.Now()
 	err := v.readUntil(ioTimeout, func(b []byte) bool {
 		r, perr := parseResponse(b, false)
 		return perr != nil || r.complete
 	})
+	waited := time.Since(start)
 	r, perr := parseResponse(v.recv, v.end != "")
 	switch {
 	case perr != nil:
@@ -245,6 +247,13 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 		f := failed(err, want, gotText(v, err))
 		if len(v.recv) == 0 && f.kind == kindEOF {
 			f.hint = "the server closed without a word: does it read the request, and write the response before it closes?"
+		}
+		if len(v.recv) == 0 && (f.kind == kindEOF || f.kind == kindReset) && waited >= headerTimeoutNear && loopStage(e.stage) {
+			// The stages' header timeout (5 s) ended a connection the
+			// loop never read: the report is the timeout's, not a
+			// close's.
+			why := strings.TrimPrefix(stageHint(e.stage, kindTimeout), "nothing came back in time: ")
+			f.hint = fmt.Sprintf("nothing came back, and after %.0f s the server closed the connection: its header timeout, so it never read the request. %s%s", waited.Seconds(), strings.ToUpper(why[:1]), why[1:])
 		}
 		if f.kind == kindTimeout && len(v.recv) == 0 {
 			f.hint = "no answer came: does your server block in read, waiting for more than the client sends? A request ends with an empty line (\\r\\n\\r\\n), and a body after it is Content-Length bytes long."
@@ -294,6 +303,11 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 	}
 	return nil
 }
+
+// headerTimeoutNear is how long a connection waits for its answer
+// before a close with nothing sent is taken for the server's header
+// timeout (5 s in the stages), which ended a connection it never read.
+const headerTimeoutNear = 4 * time.Second
 
 // summary shows a response's status line and body, for "got:".
 func summary(b []byte) string {
