@@ -52,6 +52,7 @@ func startArticlePeer(t *testing.T, name string, delay time.Duration) (*server, 
 // it, and all three close after a request that asks them to. Each exits 0
 // on SIGTERM.
 func TestArticlePeersAnswerTheCheck(t *testing.T) {
+	const testStopGrace = 30 * time.Second
 	const delay = 20 * time.Millisecond
 	for _, tt := range []struct {
 		name   string
@@ -69,9 +70,16 @@ func TestArticlePeersAnswerTheCheck(t *testing.T) {
 					t.Errorf("%s: closes = %v, want %v", w.Name, c.closes, tt.closes)
 				}
 			}
-			if how := srv.stop(stopGrace); how != "exited after SIGTERM" {
+			// The test allows more than bench's stopGrace: on a machine
+			// busy with other tests (CI under -race), a Python process
+			// has been seen to take more than 5 s from SIGTERM to its
+			// exit. What is checked is that it exits on SIGTERM, and
+			// cleanly; how long it took is logged.
+			began := time.Now()
+			if how := srv.stop(testStopGrace); how != "exited after SIGTERM" {
 				t.Errorf("stop: %s, want a clean exit after SIGTERM", how)
 			}
+			t.Logf("exited %v after SIGTERM", time.Since(began).Round(time.Millisecond))
 		})
 	}
 }
