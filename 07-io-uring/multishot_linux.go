@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 
@@ -318,10 +319,24 @@ func (b *bufRing) unmap() {
 // buffer ring: nil, or a message saying what it lacks. (The multishot
 // ACCEPT and RECV are checked by their first completions: serve ends
 // with the same kind of message if the kernel refuses them.)
+//
+// Its ring is made as serve's is, for one thread (SINGLE_ISSUER, see
+// newRing), and the kernel keeps every other thread out: io_uring_enter
+// from another fails with EEXIST (io_uring_setup(2),
+// IORING_SETUP_SINGLE_ISSUER), and so does io_uring_register ("file
+// exists"). So the goroutine stays on its thread from the setup to the
+// close: left free, the Go scheduler may move it between two system
+// calls, which it did under load (issue 23: TestResetWhileWaiting
+// failed with that EEXIST).
 func supportedMultishot() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	r, err := newRing(8, 16)
 	if err != nil {
 		return err
+	}
+	if afterProbeSetup != nil {
+		afterProbeSetup()
 	}
 	b, err := newBufRing(r, 2, bufSize)
 	if err == nil {
@@ -332,6 +347,11 @@ func supportedMultishot() error {
 	}
 	return err
 }
+
+// afterProbeSetup, if set, runs in supportedMultishot between the setup
+// of its ring and the registration (tests: it moves the goroutine to
+// another thread if it can).
+var afterProbeSetup func()
 
 // !+multiaccept
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -432,4 +433,59 @@ func TestMultishotOutOfDescriptorsRecovers(t *testing.T) {
 	if err := looptest.OneConn(p.Addr, 1); err != nil {
 		t.Fatalf("a new connection after the descriptors were freed: %v", err)
 	}
+}
+
+// The probe of -multishot (supportedMultishot: the stage's main and every
+// -multishot test run it first) registers its buffer ring with the
+// thread that made the ring, even if its goroutine is pushed off that
+// thread in between: the ring is SINGLE_ISSUER, and the kernel answers
+// io_uring_register from another thread with EEXIST (issue 23, where the
+// Go scheduler moved it under load). The hook between the setup and the
+// registration has a helper goroutine take the probe's thread
+// (leaveThread), which moves the probe to another unless it is locked
+// to its own.
+func TestMultishotProbeStaysOnItsThread(t *testing.T) {
+	needRing(t)
+	moves := 0
+	afterProbeSetup = func() {
+		if leaveThread(t) {
+			moves++
+		}
+	}
+	defer func() { afterProbeSetup = nil }()
+	for i := range 5 {
+		if err := supportedMultishot(); err != nil {
+			t.Fatalf("probe %d (pushed off its thread %d times so far): %v; want nil", i+1, moves, err)
+		}
+	}
+	t.Logf("the probe's goroutine was moved off its thread %d times in 5 probes", moves)
+}
+
+// leaveThread tries to move the calling goroutine off the thread it runs
+// on: a new goroutine, which the scheduler runs on this thread as soon
+// as the caller waits (unless another thread steals it first), locks
+// itself to the thread and holds it until the test ends, so the caller
+// resumes on another. It reports whether a helper took the thread (then
+// the caller runs elsewhere); a caller locked to its thread
+// (runtime.LockOSThread) cannot be moved, and no helper gets it.
+func leaveThread(t *testing.T) bool {
+	tid := unix.Gettid()
+	for range 20 {
+		got, hold := make(chan int), make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			got <- unix.Gettid()
+			<-hold
+		}()
+		if <-got == tid {
+			t.Cleanup(func() { close(hold) })
+			if now := unix.Gettid(); now == tid {
+				t.Fatalf("still on thread %d, which a helper goroutine holds", tid)
+			}
+			return true
+		}
+		close(hold)
+	}
+	return false
 }
