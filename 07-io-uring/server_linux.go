@@ -218,14 +218,28 @@ func newServer(lfd int, cfg loop.Config, o options) (*server, error) {
 
 // turn runs one turn of the loop: submit what the last turn asked for
 // and wait for a completion, in one io_uring_enter, until the next
-// deadline; do what the workers and the timers changed; then hand each
-// completion to its connection, which says what to submit next.
+// deadline; hand each completion to its connection, which says what to
+// submit next; then do what the workers and the timers changed.
+//
+// The completions go before End (04-06 read after it): by the time a
+// RECV's completion is in the ring, its bytes have left the socket, and
+// until the loop takes it the connection looks idle. End begins the
+// shutdown if a stop came during the wait, and closes idle connections:
+// it would close that one with its request unanswered. In 04-06 the
+// bytes are still in the socket at End, and the read after it is the
+// loop taking them.
 func (s *server) turn() error {
 	s.rearmStarved()
 	s.armAccept()
 	s.armWake()
 	wait := s.loop.Begin()
 	err := s.ring.enter(wait.Timeout != 0, s.timeout(wait.Timeout))
+	if afterEnter != nil {
+		afterEnter(s) // tests
+	}
+	if err == nil {
+		s.ring.reap(s.complete)
+	}
 	for _, c := range wait.End() {
 		if u := s.find(c); u != nil {
 			s.drive(u)
@@ -237,11 +251,15 @@ func (s *server) turn() error {
 	if err != nil {
 		return err
 	}
-	s.ring.reap(s.complete)
 	return s.err
 }
 
 // !-turn
+
+// afterEnter, if set, runs in every turn as io_uring_enter returns,
+// before anything else (tests: it stops the loop while a completion
+// waits in the ring).
+var afterEnter func(*server)
 
 // !+complete
 
