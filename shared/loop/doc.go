@@ -32,6 +32,11 @@
 // may be passed to Received while Want lacks Read (a receive already
 // submitted), and the connection keeps them; and the unsent bytes of
 // Output do not change until Sent reports them (more may be appended).
+// Such a stage hands over the completions its wait returned before it
+// calls End: the kernel has already taken those bytes out of the socket,
+// and End's shutdown would otherwise close as idle a connection whose
+// request has arrived (a readiness stage's bytes wait in the socket, so
+// its reads can follow End).
 //
 // The zero Want means the connection waits for its app: watch nothing.
 // Read and Write are also its interest for the readiness API: select
