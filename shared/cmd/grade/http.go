@@ -36,14 +36,8 @@ func httpChecks() []check {
 				return fmt.Sprintf("curl -i http://%s:%s/hello", h, p)
 			},
 			run: func(e *env) *failure {
-				v, err := e.dial()
-				if err != nil {
-					return dialFailure(err)
-				}
-				if err := v.send([]byte(getHello)); err != nil {
-					return failed(err, "to send the request", errText(err))
-				}
-				return expectResponse(e, v, 200, []byte("Hello World"))
+				_, f := ask(e, getHello, 200, []byte("Hello World"))
+				return f
 			},
 		},
 		{
@@ -302,6 +296,20 @@ func expectResponse(e *env, v *conv, status int, body []byte) *failure {
 			hint: "bytes after the end of the response: its Content-Length must count the body exactly."}
 	}
 	return nil
+}
+
+// ask dials the server, sends req and expects the response status and
+// body (nil: any), as expectResponse checks them. It returns the
+// connection, open, for checks that go on with it.
+func ask(e *env, req string, status int, body []byte) (*conv, *failure) {
+	v, err := e.dial()
+	if err != nil {
+		return nil, dialFailure(err)
+	}
+	if err := v.send([]byte(req)); err != nil {
+		return v, failed(err, "to send the request", errText(err))
+	}
+	return v, expectResponse(e, v, status, body)
 }
 
 // headerTimeoutNear is how long a connection waits for its answer

@@ -149,14 +149,8 @@ const getHelloClose = "GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: clo
 // Connection: close (and the server to close, as expectResponse does for
 // 02).
 func checkSaysClose(e *env) *failure {
-	v, err := e.dial()
-	if err != nil {
-		return dialFailure(err)
-	}
-	if err := v.send([]byte(getHello)); err != nil {
-		return failed(err, "to send the request", errText(err))
-	}
-	if f := expectResponse(e, v, 200, []byte("Hello World")); f != nil {
+	v, f := ask(e, getHello, 200, []byte("Hello World"))
+	if f != nil {
 		return f
 	}
 	r, _ := parseResponse(v.recv, true)
@@ -261,21 +255,15 @@ func checkHeaderTimeout(e *env) *failure {
 // expects the server, started with -idle-timeout 1s, to close it within
 // idleBound.
 func checkIdleTimeout(e *env) *failure {
-	v, err := e.dial()
-	if err != nil {
-		return dialFailure(err)
-	}
-	if err := v.send([]byte(getNope)); err != nil {
-		return failed(err, "to send the request", errText(err))
-	}
-	if f := expectResponse(e, v, 404, nil); f != nil {
+	v, f := ask(e, getNope, 404, nil)
+	if f != nil {
 		return f
 	}
-	err = v.readToEOF(idleBound)
+	err := v.readToEOF(idleBound)
 	if err == nil {
 		return nil
 	}
-	f := failed(err, fmt.Sprintf("end of file within %v of the response: the server runs with -idle-timeout %s", idleBound, idleTimeout), gotText(v, err))
+	f = failed(err, fmt.Sprintf("end of file within %v of the response: the server runs with -idle-timeout %s", idleBound, idleTimeout), gotText(v, err))
 	if f.kind == kindTimeout {
 		f.got = fmt.Sprintf("the response, then the connection stayed open for %v", idleBound)
 		f.hint = "an idle keep-alive connection was never closed: "
@@ -379,14 +367,8 @@ func checkLateReader(e *env) *failure {
 // uses next to nothing.
 func checkNoSpin(e *env) *failure {
 	// (a) One idle keep-alive connection, after a response.
-	v, err := e.dial()
-	if err != nil {
-		return dialFailure(err)
-	}
-	if err := v.send([]byte(getNope)); err != nil {
-		return failed(err, "to send the request", errText(err))
-	}
-	if f := expectResponse(e, v, 404, nil); f != nil {
+	v, f := ask(e, getNope, 404, nil)
+	if f != nil {
 		return f
 	}
 	if f := spinFailure(e, "while one keep-alive connection is idle", "is a connection in the write set (or watched for POLLOUT, EPOLLOUT) when it has nothing to write? A socket with room in its send buffer is always writable, so the wait returns at once, turn after turn: ask for Write only while the connection has output (its Want)."); f != nil {
@@ -507,14 +489,8 @@ func checkRegisteredEdge(e *env) *failure {
 		e.passNotes = append(e.passNotes, "the server runs level-triggered (no -edge): nothing to check")
 		return nil
 	}
-	v, err := e.dial()
-	if err != nil {
-		return dialFailure(err)
-	}
-	if err := v.send([]byte(getNope)); err != nil {
-		return failed(err, "to send the request", errText(err))
-	}
-	if f := expectResponse(e, v, 404, nil); f != nil {
+	v, f := ask(e, getNope, 404, nil)
+	if f != nil {
 		return f
 	}
 	want := "the connection registered with EPOLLET (1<<31) in the server's epoll interest list (-edge)"
@@ -523,6 +499,7 @@ func checkRegisteredEdge(e *env) *failure {
 		return nil // not IPv4: /proc/net/tcp cannot tell
 	}
 	var fd int
+	var err error
 	for deadline := time.Now().Add(ioTimeout); ; time.Sleep(10 * time.Millisecond) {
 		fd, err = e.proc.socketFd(server, client)
 		if err != nil {

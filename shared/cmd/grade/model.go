@@ -486,14 +486,8 @@ func pipelined(e *env, burst []byte, n int) *failure {
 // exited reaped, within closeAfter.
 func checkNoZombies(e *env) *failure {
 	for range 20 {
-		v, err := e.dial()
-		if err != nil {
-			return dialFailure(err)
-		}
-		if err := v.send([]byte(getNope)); err != nil {
-			return failed(err, "to send the request", errText(err))
-		}
-		if f := expectResponse(e, v, 404, nil); f != nil {
+		v, f := ask(e, getNope, 404, nil)
+		if f != nil {
 			return f
 		}
 		v.close()
